@@ -1,0 +1,116 @@
+//! The envelope every Aula message travels in: schema version, unique id, timestamp, body.
+//! `encode` and `decode` are the only way bytes become messages and back, so the size limit,
+//! the version check and body validation happen in exactly one place.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use uuid::Uuid;
+
+use crate::error::DecodeError;
+
+/// The schema version this build writes and accepts.
+pub const SCHEMA_VERSION: u16 = 1;
+
+/// Largest payload accepted. Real messages are well under 8 KiB (a survey definition is the
+/// largest); 64 KiB leaves room while a 1 MB payload is refused before JSON parsing starts.
+pub const MAX_PAYLOAD: usize = 64 * 1024;
+
+/// A message's unique id. Receivers store a message once per id (idempotency), and a
+/// request's id is echoed in its reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageId(pub Uuid);
+
+impl MessageId {
+    /// A new time-ordered id (UUID v7), so ids sort roughly by creation.
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl Default for MessageId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for MessageId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for MessageId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.parse()?))
+    }
+}
+
+/// A message body's own checks beyond its types (ranges, lengths, consistency).
+pub trait Validate {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A message: `{"v":1,"id":"…","ts":"2026-11-22T08:00:00Z","body":{…}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub v: u16,
+    pub id: MessageId,
+    pub ts: DateTime<Utc>,
+    pub body: T,
+}
+
+impl<T> Envelope<T> {
+    /// Wraps `body` with a fresh id and the current time.
+    pub fn new(body: T) -> Self {
+        Self { v: SCHEMA_VERSION, id: MessageId::new(), ts: Utc::now(), body }
+    }
+
+    /// Wraps `body` with a given id and time (replays, tests, request ids chosen by the caller).
+    pub fn with(id: MessageId, ts: DateTime<Utc>, body: T) -> Self {
+        Self { v: SCHEMA_VERSION, id, ts, body }
+    }
+}
+
+impl<T: Serialize> Envelope<T> {
+    /// Serialises to JSON bytes. Our own types always serialise, so this cannot fail.
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("protocol types always serialise")
+    }
+}
+
+#[derive(Deserialize)]
+struct Header {
+    v: Option<u16>,
+}
+
+/// Parses and validates a payload: size, JSON, schema version, field types (with the path of
+/// the offending field), then the body's own [`Validate`] checks.
+pub fn decode<T: DeserializeOwned + Validate>(payload: &[u8]) -> Result<Envelope<T>, DecodeError> {
+    if payload.len() > MAX_PAYLOAD {
+        return Err(DecodeError::TooLarge { size: payload.len(), max: MAX_PAYLOAD });
+    }
+    let header: Header = serde_json::from_slice(payload).map_err(|e| {
+        if e.is_data() {
+            // JSON, but not an object with a numeric `v`.
+            DecodeError::BadField { path: "v".into(), message: e.to_string() }
+        } else {
+            DecodeError::NotJson(e)
+        }
+    })?;
+    match header.v {
+        None => return Err(DecodeError::MissingVersion { expected: SCHEMA_VERSION }),
+        Some(v) if v != SCHEMA_VERSION => {
+            return Err(DecodeError::WrongVersion { found: v, supported: SCHEMA_VERSION });
+        }
+        Some(_) => {}
+    }
+    let de = &mut serde_json::Deserializer::from_slice(payload);
+    let env: Envelope<T> = serde_path_to_error::deserialize(de)
+        .map_err(|e| DecodeError::BadField { path: e.path().to_string(), message: e.inner().to_string() })?;
+    env.body.validate().map_err(DecodeError::Invalid)?;
+    Ok(env)
+}
