@@ -1,0 +1,1 @@
+//! aula-engine (placeholder).
