@@ -1,0 +1,1 @@
+//! aula-agent (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+//! aula-hub (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+//! aula-kiosk (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+//! aula-signage (placeholder until its issue lands).
