@@ -1,0 +1,4 @@
+//! aula-hardware (work in progress)
+pub mod codepage;
+pub mod decode;
+pub mod ticket;

@@ -1,0 +1,286 @@
+//! Queue-ticket layout: [`TicketContent`] (already-translated texts) → one ESC/POS byte stream.
+//!
+//! The escpos crate's [`Printer`] builds the command stream (init, code page, alignment, sizes,
+//! QR code, feed, cut) into an in-memory [`Driver`]; text is encoded by [`crate::codepage`]
+//! (PC858) and passed as raw bytes, see that module for why. Word wrapping is done here, on
+//! character counts of font A (12 × 24 dots), so wrapped lines stay centered.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use escpos::driver::Driver;
+use escpos::printer::Printer;
+use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
+use serde::Deserialize;
+
+use crate::codepage;
+
+/// Paper roll width. Printable width is 384 dots (58 mm) or 576 dots (80 mm) at 203 dpi.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+pub enum PaperWidth {
+    /// 58 mm roll: 384 dots, 32 characters of font A per line.
+    #[serde(rename = "58mm")]
+    Mm58,
+    /// 80 mm roll: 576 dots, 48 characters of font A per line.
+    #[serde(rename = "80mm")]
+    Mm80,
+}
+
+impl PaperWidth {
+    /// Printable width in dots.
+    pub const fn dots(self) -> u32 {
+        match self {
+            PaperWidth::Mm58 => 384,
+            PaperWidth::Mm80 => 576,
+        }
+    }
+
+    /// Characters per line in font A (12 dots wide) at normal size.
+    pub const fn chars_per_line(self) -> usize {
+        (self.dots() / FONT_A_WIDTH) as usize
+    }
+
+    /// Largest GS ! multiplier the ticket number is printed with. ×6 on 58 mm gives a
+    /// 15 mm-tall number that still fits "V1007" across the roll; 80 mm has room for ×7.
+    const fn number_max_size(self) -> u8 {
+        match self {
+            PaperWidth::Mm58 => 6,
+            PaperWidth::Mm80 => 7,
+        }
+    }
+
+    /// QR module size in dots (GS ( k fn 167). 5 dots ≈ 0.6 mm per module: a 33-module URL
+    /// code is ~21 mm on 58 mm paper, easy for phone cameras.
+    const fn qr_module(self) -> u8 {
+        match self {
+            PaperWidth::Mm58 => 5,
+            PaperWidth::Mm80 => 6,
+        }
+    }
+}
+
+/// Width of one font A character in dots.
+pub const FONT_A_WIDTH: u32 = 12;
+/// Height of one font A character in dots.
+pub const FONT_A_HEIGHT: u32 = 24;
+
+/// Everything printed on a queue ticket. Texts are final, translated by the caller: this
+/// crate never translates or formats dates.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TicketContent {
+    /// Office name, printed centered and bold at the top.
+    pub site_name: String,
+    /// Queue number such as "V007", printed as large as the paper allows.
+    pub number: String,
+    /// Service name ("Kela – asiakaspalvelu").
+    pub service: String,
+    /// Issue time, already formatted ("22.11.2026 10:41").
+    pub issued_at_text: String,
+    /// "3 people ahead of you", already translated.
+    pub people_ahead_text: String,
+    /// Estimated wait ("Wait 10–20 min"), if the caller has one.
+    pub wait_text: Option<String>,
+    /// Accessibility or service needs the customer chose ("Interpreter: Swedish").
+    pub needs_text: Option<String>,
+    /// URL for following the queue on a phone, printed as a QR code.
+    pub qr_url: Option<String>,
+    /// Small print at the bottom.
+    pub footer: Option<String>,
+}
+
+/// Why a ticket could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketError {
+    /// The ticket number is empty: a ticket without a number is useless to print.
+    #[error("ticket number is empty")]
+    EmptyNumber,
+    /// The QR payload is longer than a printer's QR buffer accepts.
+    #[error("QR URL is {len} bytes; at most {max} fit in a printer QR code")]
+    QrTooLong { len: usize, max: usize },
+    /// The escpos command builder refused a command (its message is kept).
+    #[error("ESC/POS command builder: {0}")]
+    Escpos(String),
+}
+
+impl From<escpos::errors::PrinterError> for TicketError {
+    fn from(e: escpos::errors::PrinterError) -> Self {
+        TicketError::Escpos(e.to_string())
+    }
+}
+
+/// Longest QR payload we send. Model 2 at level M holds 2331 bytes at version 40, but a 58 mm
+/// roll cannot print a version-40 symbol legibly; a queue URL is < 100 bytes.
+pub const QR_MAX_BYTES: usize = 300;
+
+/// An escpos [`Driver`] that appends to a shared in-memory buffer. escpos's `Driver::write`
+/// takes `&self`, hence the `RefCell`; the printer lives only inside [`render_ticket`].
+#[derive(Clone, Default)]
+struct VecDriver(Rc<RefCell<Vec<u8>>>);
+
+impl Driver for VecDriver {
+    fn name(&self) -> String {
+        "memory".to_owned()
+    }
+    fn write(&self, data: &[u8]) -> escpos::errors::Result<()> {
+        self.0.borrow_mut().extend_from_slice(data);
+        Ok(())
+    }
+    fn read(&self, _buf: &mut [u8]) -> escpos::errors::Result<usize> {
+        Ok(0)
+    }
+    fn flush(&self) -> escpos::errors::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders a ticket to an ESC/POS byte stream for the given paper width.
+///
+/// Layout, top to bottom: site name (bold, double size), service, the number at ×4..×7 (see
+/// [`number_size`]), time, people ahead, wait, needs, QR code (model 2, level M), footer; then
+/// feed and full cut (`GS V A 0`). Text is PC858 (`ESC t 19`); unencodable characters print
+/// as `?`.
+pub fn render_ticket(content: &TicketContent, paper: PaperWidth) -> Result<Vec<u8>, TicketError> {
+    if content.number.trim().is_empty() {
+        return Err(TicketError::EmptyNumber);
+    }
+    if let Some(url) = &content.qr_url
+        && url.len() > QR_MAX_BYTES
+    {
+        return Err(TicketError::QrTooLong { len: url.len(), max: QR_MAX_BYTES });
+    }
+
+    let driver = VecDriver::default();
+    let buffer = driver.0.clone();
+    let mut p = Printer::new(driver, Protocol::default(), None);
+    // One scratch buffer for all encoded lines (escpos copies each command anyway).
+    let mut line = Vec::with_capacity(paper.chars_per_line() + 8);
+    let cpl = paper.chars_per_line();
+
+    p.init()?.custom(&[0x1B, b't', codepage::PC858_ESC_T])?;
+    p.justify(JustifyMode::CENTER)?;
+
+    // Site name: bold, double width and height.
+    p.bold(true)?.size(2, 2)?;
+    text_block(&mut p, &mut line, &content.site_name, cpl / 2)?;
+    p.bold(false)?.reset_size()?;
+
+    text_block(&mut p, &mut line, &content.service, cpl)?;
+    p.feed()?;
+
+    // The number: as large as fits, bold.
+    let n = number_size(&content.number, paper);
+    p.bold(true)?.size(n, n)?;
+    text_block(&mut p, &mut line, content.number.trim(), usize::MAX)?;
+    p.bold(false)?.reset_size()?;
+    p.feed()?;
+
+    text_block(&mut p, &mut line, &content.issued_at_text, cpl)?;
+    text_block(&mut p, &mut line, &content.people_ahead_text, cpl)?;
+    if let Some(wait) = &content.wait_text {
+        p.bold(true)?;
+        text_block(&mut p, &mut line, wait, cpl)?;
+        p.bold(false)?;
+    }
+    if let Some(needs) = &content.needs_text {
+        text_block(&mut p, &mut line, needs, cpl)?;
+    }
+    if let Some(url) = &content.qr_url {
+        p.feed()?;
+        p.qrcode_option(
+            url,
+            QRCodeOption::new(QRCodeModel::Model2, paper.qr_module(), QRCodeCorrectionLevel::M),
+        )?;
+    }
+    if let Some(footer) = &content.footer {
+        p.feed()?;
+        text_block(&mut p, &mut line, footer, cpl)?;
+    }
+    // Feed past the cutter (≈ 4 lines on Epson-style heads) so the footer is not cut off.
+    p.feeds(4)?.print_cut()?;
+    drop(p);
+
+    Ok(Rc::try_unwrap(buffer).map(RefCell::into_inner).unwrap_or_else(|rc| rc.borrow().clone()))
+}
+
+/// The GS ! multiplier for the number: the paper's maximum, reduced until the number fits on
+/// one line; never below 1. Numbers up to 5 characters get ×4 or more on both widths.
+pub fn number_size(number: &str, paper: PaperWidth) -> u8 {
+    let chars = number.trim().chars().count().max(1) as u32;
+    let mut n = paper.number_max_size();
+    while n > 1 && chars * FONT_A_WIDTH * u32::from(n) > paper.dots() {
+        n -= 1;
+    }
+    n
+}
+
+/// Writes `text` word-wrapped at `width` characters, each line followed by LF. Empty text
+/// prints nothing (an absent field leaves no blank line).
+fn text_block<D: Driver>(
+    p: &mut Printer<D>,
+    line: &mut Vec<u8>,
+    text: &str,
+    width: usize,
+) -> Result<(), TicketError> {
+    for piece in wrap(text, width.max(1)) {
+        line.clear();
+        codepage::encode_into(piece, line);
+        p.custom(line)?.feed()?;
+    }
+    Ok(())
+}
+
+/// Greedy word wrap on char counts; words longer than `width` are split hard. Returns slices
+/// of `text`, so no per-line strings are allocated.
+pub(crate) fn wrap(text: &str, width: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text.trim();
+    std::iter::from_fn(move || {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return None;
+        }
+        // Byte index after `width` chars (or the whole rest).
+        let hard_end = rest.char_indices().nth(width).map_or(rest.len(), |(i, _)| i);
+        let end = if hard_end == rest.len() {
+            hard_end
+        } else {
+            // Break at the last space within the limit, if there is one.
+            match rest[..hard_end + 1].rfind(' ') {
+                Some(sp) if sp > 0 => sp,
+                _ => hard_end,
+            }
+        };
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some(piece.trim_end())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_splits_long_words() {
+        let lines: Vec<_> = wrap("Tulkki: ruotsi ja viittomakieli", 12).collect();
+        assert_eq!(lines, ["Tulkki:", "ruotsi ja", "viittomakiel", "i"]);
+        assert_eq!(wrap("  ", 10).count(), 0);
+        // Multi-byte chars count as one column each.
+        let lines: Vec<_> = wrap("ääää öööö", 4).collect();
+        assert_eq!(lines, ["ääää", "öööö"]);
+    }
+
+    #[test]
+    fn number_size_fits_the_roll() {
+        assert_eq!(number_size("V007", PaperWidth::Mm58), 6);
+        assert_eq!(number_size("V007", PaperWidth::Mm80), 7);
+        assert_eq!(number_size("V1007", PaperWidth::Mm58), 6); // 5*12*6 = 360 <= 384
+        assert_eq!(number_size("AB-1234", PaperWidth::Mm58), 4); // 7*12*4 = 336
+        assert_eq!(number_size("VERYLONGNUMBER-99", PaperWidth::Mm58), 1);
+    }
+
+    #[test]
+    fn empty_number_is_rejected() {
+        let c = TicketContent { number: "  ".into(), ..Default::default() };
+        assert!(matches!(render_ticket(&c, PaperWidth::Mm58), Err(TicketError::EmptyNumber)));
+    }
+}
