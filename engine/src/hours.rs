@@ -1,0 +1,102 @@
+//! Opening hours: a weekly pattern plus dated exceptions (holidays, a one-off Saturday), and
+//! the questions the lobby asks of them: open on a date, open at an instant, next opening.
+//! Hours are site-local wall-clock times; instants are UTC and converted with the site's
+//! time zone, so daylight-saving changes in `Europe/Helsinki` are handled by chrono-tz.
+
+use std::collections::BTreeMap;
+
+use aula_protocol::Span;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Weekly opening spans (index 0 = Monday) with dated exceptions that replace a day's spans
+/// (an empty list = closed that day).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hours {
+    pub weekly: [Vec<Span>; 7],
+    pub exceptions: BTreeMap<NaiveDate, Vec<Span>>,
+}
+
+/// How far ahead [`Hours::opens_next`] looks. A service closed for longer than this shows
+/// no next opening.
+const LOOKAHEAD_DAYS: u64 = 366;
+
+impl Hours {
+    /// Spans of `date`: the exception if there is one, else the weekday's pattern.
+    pub fn spans_on(&self, date: NaiveDate) -> &[Span] {
+        match self.exceptions.get(&date) {
+            Some(spans) => spans,
+            None => &self.weekly[date.weekday().num_days_from_monday() as usize],
+        }
+    }
+
+    pub fn open_on(&self, date: NaiveDate) -> bool {
+        !self.spans_on(date).is_empty()
+    }
+
+    /// Open at this instant: some span of the local day has `open <= t < close` (so a
+    /// service closing at 16:00 is open at 15:59:59 and closed at 16:00).
+    pub fn open_at(&self, tz: Tz, now: DateTime<Utc>) -> bool {
+        let local = now.with_timezone(&tz);
+        let t = local.time();
+        self.spans_on(local.date_naive()).iter().any(|s| s.open <= t && t < s.close)
+    }
+
+    /// The next opening strictly after `now` (None if closed now and for a year ahead).
+    /// If open now, this is the next span start after the current one, which is what
+    /// a "closed: opens at" line wants only when closed: callers check [`Hours::open_at`].
+    pub fn opens_next(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let today = now.with_timezone(&tz).date_naive();
+        for date in today.iter_days().take(LOOKAHEAD_DAYS as usize) {
+            for span in self.spans_on(date) {
+                let at = local_to_utc(tz, date, span.open);
+                if at > now {
+                    return Some(at);
+                }
+            }
+        }
+        None
+    }
+
+    /// Closing time of the span open at `now`, if any.
+    pub fn closes_at(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = now.with_timezone(&tz);
+        let t = local.time();
+        self.spans_on(local.date_naive())
+            .iter()
+            .find(|s| s.open <= t && t < s.close)
+            .map(|s| local_to_utc(tz, local.date_naive(), s.close))
+    }
+}
+
+/// A site-local wall-clock time on `date` as UTC. In the spring-forward gap (03:00–04:00 in
+/// Helsinki on the last Sunday of March) the time does not exist: take the instant just after
+/// the gap; in the autumn overlap take the earlier of the two.
+pub fn local_to_utc(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let naive = date.and_time(time);
+    match tz.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+        chrono::LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
+        chrono::LocalResult::None => {
+            let later = naive + chrono::TimeDelta::hours(1);
+            tz.from_local_datetime(&later).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+        }
+    }
+}
+
+/// The site-local date of an instant (the "service day" tickets are numbered in).
+pub fn local_date(tz: Tz, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&tz).date_naive()
+}
+
+/// Parses `"09:00-16:00"` into a span; `None` if malformed or not increasing.
+pub fn parse_span(s: &str) -> Option<Span> {
+    let (a, b) = s.split_once('-')?;
+    let open = NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
+    let close = if b.trim() == "24:00" {
+        NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999)?
+    } else {
+        NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?
+    };
+    (open < close).then_some(Span { open, close })
+}

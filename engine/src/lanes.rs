@@ -1,0 +1,1 @@
+//! Which waiting ticket a counter gets next.

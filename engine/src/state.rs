@@ -1,0 +1,308 @@
+//! The state derived from the log: tickets, today's numbers, waiting lines per lane, what
+//! each counter holds, recent service times, bookings and help requests. [`State::apply`] is
+//! the only way it changes, so the engine's state and a replay of the log cannot differ.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use aula_protocol::{CallKind, CounterId, DeviceId, Lane, MessageId, ServiceId, TicketId, TicketNumber};
+use chrono::{DateTime, NaiveDate, Utc};
+use tracing::warn;
+
+use crate::appointments::Booking;
+use crate::event::{Event, EventKind, Issued};
+use crate::ticket::{Phase, Ticket};
+
+/// How many finished services per service feed the wait estimate.
+pub const HISTORY: usize = 30;
+/// How many calls the wall's "latest calls" list keeps.
+pub const RECENT_CALLS: usize = 12;
+
+/// Numbers used by one service on one day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayNumbers {
+    /// Highest online sequence drawn.
+    pub last: u32,
+    /// Every sequence in use (online, offline and transferred-in numbers of this prefix).
+    pub used: HashSet<u32>,
+}
+
+/// The waiting lines of one service. Keys sort by order time then ticket id, so equal times
+/// still have a stable order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lines {
+    pub walk_in: BTreeSet<(DateTime<Utc>, TicketId)>,
+    /// Keyed by booked time.
+    pub appointment: BTreeSet<(DateTime<Utc>, TicketId)>,
+    pub priority: BTreeSet<(DateTime<Utc>, TicketId)>,
+}
+
+impl Lines {
+    pub fn lane_mut(&mut self, lane: Lane) -> &mut BTreeSet<(DateTime<Utc>, TicketId)> {
+        match lane {
+            Lane::WalkIn => &mut self.walk_in,
+            Lane::Appointment => &mut self.appointment,
+            Lane::Priority => &mut self.priority,
+        }
+    }
+
+    pub fn lane(&self, lane: Lane) -> &BTreeSet<(DateTime<Utc>, TicketId)> {
+        match lane {
+            Lane::WalkIn => &self.walk_in,
+            Lane::Appointment => &self.appointment,
+            Lane::Priority => &self.priority,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.walk_in.len() + self.appointment.len() + self.priority.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What a counter holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CounterState {
+    pub current: Option<TicketId>,
+    /// When the current ticket was (last) called or started.
+    pub since: Option<DateTime<Utc>>,
+    /// Last call, start or finish: a counter active lately counts as staffed.
+    pub last_active: Option<DateTime<Utc>>,
+}
+
+/// A recorded help request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpRequest {
+    pub request: MessageId,
+    pub device: DeviceId,
+    pub at: DateTime<Utc>,
+}
+
+/// A call or recall, for the wall's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentCall {
+    pub ticket: TicketId,
+    pub counter: CounterId,
+    pub kind: CallKind,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything derived from the log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    pub tickets: HashMap<TicketId, Ticket>,
+    /// Request id → ticket it created (idempotency).
+    pub requests: HashMap<MessageId, TicketId>,
+    pub numbers: HashMap<(ServiceId, NaiveDate), DayNumbers>,
+    /// A day's number → the latest ticket holding it (a transfer keeps the number).
+    pub by_number: HashMap<(NaiveDate, TicketNumber), TicketId>,
+    pub lines: BTreeMap<ServiceId, Lines>,
+    /// Tickets not yet final.
+    pub open: BTreeSet<TicketId>,
+    pub counters: BTreeMap<CounterId, CounterState>,
+    /// Walk-ins called in a row since the last appointment, per service (lane balance).
+    pub walk_in_streak: HashMap<ServiceId, u32>,
+    /// Recent service times (minutes), newest last, per service.
+    pub service_minutes: HashMap<ServiceId, VecDeque<f64>>,
+    /// Bookings by code, and which ticket checked each in.
+    pub bookings: HashMap<String, Booking>,
+    pub checked_in: HashMap<String, TicketId>,
+    pub help: Vec<HelpRequest>,
+    pub help_ids: HashSet<MessageId>,
+    pub recent_calls: VecDeque<RecentCall>,
+    /// Events applied; also the queue state's `seq`.
+    pub events: u64,
+}
+
+impl State {
+    /// Applies one logged event. The engine only logs events it has checked, so anything
+    /// inconsistent here means a damaged log: it is logged and skipped, never a panic.
+    pub fn apply(&mut self, ev: &Event) {
+        self.events += 1;
+        let at = ev.at;
+        match &ev.kind {
+            EventKind::Issued(i) => self.add_ticket(i, at, None),
+            EventKind::Called { ticket, counter } => {
+                let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "call") };
+                let Ok(next) = t.phase.call(counter, at) else { return illegal(t, "call") };
+                t.phase = next;
+                t.calls += 1;
+                t.first_called_at.get_or_insert(at);
+                let key = (t.order_key(), t.id);
+                let (service, lane) = (t.service.clone(), t.lane);
+                if let Some(lines) = self.lines.get_mut(&service) {
+                    lines.lane_mut(lane).remove(&key);
+                }
+                let streak = self.walk_in_streak.entry(service).or_default();
+                match lane {
+                    Lane::WalkIn => *streak += 1,
+                    Lane::Appointment => *streak = 0,
+                    Lane::Priority => {}
+                }
+                let c = self.counters.entry(counter.clone()).or_default();
+                c.current = Some(*ticket);
+                c.since = Some(at);
+                c.last_active = Some(at);
+                self.push_call(*ticket, counter.clone(), CallKind::Call, at);
+            }
+            EventKind::Recalled { ticket } => {
+                let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "recall") };
+                let Ok(next) = t.phase.recall(at) else { return illegal(t, "recall") };
+                t.phase = next;
+                t.calls += 1;
+                let counter = t.phase.counter().cloned().expect("called has a counter");
+                let c = self.counters.entry(counter.clone()).or_default();
+                c.since = Some(at);
+                c.last_active = Some(at);
+                self.push_call(*ticket, counter, CallKind::Recall, at);
+            }
+            EventKind::Started { ticket } => {
+                let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "start") };
+                let Ok(next) = t.phase.start(at) else { return illegal(t, "start") };
+                t.phase = next;
+                t.started_at = Some(at);
+                if let Some(counter) = t.phase.counter() {
+                    let c = self.counters.entry(counter.clone()).or_default();
+                    c.since = Some(at);
+                    c.last_active = Some(at);
+                }
+            }
+            EventKind::Finished { ticket } => {
+                let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "finish") };
+                let Ok(next) = t.phase.finish(at) else { return illegal(t, "finish") };
+                let counter = t.phase.counter().cloned();
+                t.phase = next;
+                if let Some(started) = t.started_at {
+                    let minutes = (at - started).num_milliseconds() as f64 / 60_000.0;
+                    let h = self.service_minutes.entry(t.service.clone()).or_default();
+                    h.push_back(minutes.max(0.0));
+                    if h.len() > HISTORY {
+                        h.pop_front();
+                    }
+                }
+                self.release(*ticket, counter, at);
+            }
+            EventKind::NoShow { ticket } => {
+                let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "no-show") };
+                let Ok(next) = t.phase.no_show(at) else { return illegal(t, "no-show") };
+                let counter = t.phase.counter().cloned();
+                t.phase = next;
+                self.release(*ticket, counter, at);
+            }
+            EventKind::Cancelled { ticket, reason } => {
+                let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "cancel") };
+                // Closing the day also ends tickets in service (as served) and called ones (as
+                // no-shows): those are logged as Finished / NoShow, so Cancelled is only ever
+                // applied to waiting or called tickets.
+                let Ok(next) = t.phase.cancel(at, *reason) else { return illegal(t, "cancel") };
+                let counter = t.phase.counter().cloned();
+                let key = (t.order_key(), t.id);
+                let (service, lane) = (t.service.clone(), t.lane);
+                t.phase = next;
+                if let Some(lines) = self.lines.get_mut(&service) {
+                    lines.lane_mut(lane).remove(&key);
+                }
+                self.release(*ticket, counter, at);
+            }
+            EventKind::Transferred { ticket, to } => {
+                let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "transfer") };
+                let Ok(next) = t.phase.transfer(at, to.id) else { return illegal(t, "transfer") };
+                let counter = t.phase.counter().cloned();
+                let key = (t.order_key(), t.id);
+                let (service, lane) = (t.service.clone(), t.lane);
+                t.phase = next;
+                if let Some(lines) = self.lines.get_mut(&service) {
+                    lines.lane_mut(lane).remove(&key);
+                }
+                self.release(*ticket, counter, at);
+                self.add_ticket(to, at, Some(*ticket));
+            }
+            EventKind::Booked(b) => {
+                self.bookings.insert(b.code.clone(), b.clone());
+            }
+            EventKind::Help { request, device } => {
+                if self.help_ids.insert(*request) {
+                    self.help.push(HelpRequest { request: *request, device: device.clone(), at });
+                }
+            }
+        }
+    }
+
+    fn add_ticket(&mut self, i: &Issued, at: DateTime<Utc>, from: Option<TicketId>) {
+        let t = Ticket {
+            id: i.id,
+            number: i.number.clone(),
+            service: i.service.clone(),
+            lane: i.lane,
+            needs: i.needs.clone(),
+            day: i.day,
+            queued_at: i.queued_at,
+            created_at: at,
+            booked_at: i.booked_at,
+            booking: i.booking.clone(),
+            phase: Phase::Waiting,
+            first_called_at: None,
+            calls: 0,
+            started_at: None,
+            transferred_from: from,
+            request: i.request,
+            people_ahead: i.people_ahead,
+            wait: i.wait,
+            offline: i.offline,
+        };
+        if let Some(r) = i.request {
+            self.requests.insert(r, i.id);
+        }
+        if let Some(code) = &i.booking {
+            self.checked_in.insert(code.clone(), i.id);
+        }
+        let nums = self.numbers.entry((i.service.clone(), i.day)).or_default();
+        nums.used.insert(i.number.seq);
+        if !i.offline && from.is_none() {
+            nums.last = nums.last.max(i.number.seq);
+        }
+        self.by_number.insert((i.day, i.number.clone()), i.id);
+        self.lines.entry(i.service.clone()).or_default().lane_mut(i.lane).insert((t.order_key(), t.id));
+        self.open.insert(i.id);
+        self.tickets.insert(i.id, t);
+    }
+
+    /// A ticket reached a final state: free its counter.
+    fn release(&mut self, ticket: TicketId, counter: Option<CounterId>, at: DateTime<Utc>) {
+        self.open.remove(&ticket);
+        if let Some(counter) = counter {
+            let c = self.counters.entry(counter).or_default();
+            if c.current == Some(ticket) {
+                c.current = None;
+                c.since = None;
+            }
+            c.last_active = Some(at);
+        }
+    }
+
+    fn push_call(&mut self, ticket: TicketId, counter: CounterId, kind: CallKind, at: DateTime<Utc>) {
+        self.recent_calls.push_front(RecentCall { ticket, counter, kind, at });
+        self.recent_calls.truncate(RECENT_CALLS);
+    }
+
+    /// The ticket a counter holds (called or in service).
+    pub fn counter_ticket(&self, counter: &CounterId) -> Option<&Ticket> {
+        self.counters.get(counter).and_then(|c| c.current).and_then(|id| self.tickets.get(&id))
+    }
+
+    /// Waiting tickets of a service.
+    pub fn waiting(&self, service: &ServiceId) -> usize {
+        self.lines.get(service).map_or(0, Lines::len)
+    }
+}
+
+fn missing(ticket: &TicketId, what: &str) {
+    warn!(%ticket, what, "log names an unknown ticket; event skipped");
+}
+
+fn illegal(t: &Ticket, what: &str) {
+    warn!(ticket = %t.id, number = %t.number, state = ?t.state(), what, "log has an illegal transition; event skipped");
+}
+

@@ -1,0 +1,1 @@
+//! Estimated wait per service, shown to customers as a range.
