@@ -93,6 +93,13 @@ pub fn decode<T: DeserializeOwned + Validate>(payload: &[u8]) -> Result<Envelope
     if payload.len() > MAX_PAYLOAD {
         return Err(DecodeError::TooLarge { size: payload.len(), max: MAX_PAYLOAD });
     }
+    if payload.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        // Either not JSON at all, or JSON that is not an object (`[1,2]`, `"x"`, `7`).
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(payload) {
+            Ok(_) => DecodeError::BadField { path: "(root)".into(), message: "expected a JSON object".into() },
+            Err(e) => DecodeError::NotJson(e),
+        });
+    }
     let header: Header = serde_json::from_slice(payload).map_err(|e| {
         if e.is_data() {
             // JSON, but not an object with a numeric `v`.
