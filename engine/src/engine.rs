@@ -4,15 +4,20 @@
 use std::path::Path;
 
 use aula_protocol::{
-    CallEvent, CounterId, DeviceId, IssuedTicket, MessageId, Needs, QueueState, Rejection, ServiceId, TicketId,
-    TicketNumber,
+    CallEvent, CallKind, CounterId, CounterView, DeviceId, IssuedTicket, Lane, MessageId, Needs, QueueState,
+    Rejection, ServiceId, ServiceView, TicketId, TicketNumber, WaitRange,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use tracing::warn;
 
-use crate::appointments::ImportSummary;
-use crate::config::SiteConfig;
-use crate::error::EngineError;
-use crate::event::Event;
+use crate::appointments::{ImportSummary, normalize_code, parse_ics};
+use crate::config::{CounterConfig, ServiceConfig, SiteConfig};
+use crate::error::{EngineError, StoreError};
+use crate::event::{Event, EventKind, Issued};
+use crate::hours::local_date;
+use crate::lanes::next_for;
+use crate::ticket::{Action, CancelReason, Phase};
+use crate::wait::{WaitInputs, estimate, service_stats};
 use crate::state::State;
 use crate::store::Store;
 use crate::ticket::Ticket;
@@ -49,6 +54,8 @@ pub struct Engine {
     state: State,
     /// Depth of [`Engine::batch`] nesting; writes commit when it returns to 0.
     batch_depth: u32,
+    /// A write inside the current batch failed: the batch must roll back.
+    poisoned: bool,
 }
 
 impl Engine {
@@ -68,7 +75,7 @@ impl Engine {
     fn with_store(store: Store, site: SiteConfig) -> Result<Engine, EngineError> {
         let mut state = State::default();
         store.for_each(|ev| state.apply(&ev))?;
-        Ok(Engine { site, store, state, batch_depth: 0 })
+        Ok(Engine { site, store, state, batch_depth: 0, poisoned: false })
     }
 
     pub fn site(&self) -> &SiteConfig {
@@ -77,13 +84,118 @@ impl Engine {
 
     /// Runs `f` with every write it makes in one SQLite transaction (group commit: one
     /// fsync for the whole batch). If the commit fails, the in-memory state is rebuilt from
-    /// the log, so nothing of the batch is kept, and the error is returned.
+    /// the log, so nothing of the batch is kept, and the error is returned. Batches nest (the
+    /// outermost one commits).
     pub fn batch<R>(&mut self, f: impl FnOnce(&mut Engine) -> R) -> Result<R, EngineError> {
-        todo!()
+        if self.batch_depth == 0 {
+            self.store.begin()?;
+            self.poisoned = false;
+        }
+        self.batch_depth += 1;
+        let r = f(self);
+        self.batch_depth -= 1;
+        if self.batch_depth > 0 {
+            return Ok(r);
+        }
+        if self.poisoned {
+            self.store.rollback();
+            self.rebuild()?;
+            return Err(EngineError::Store(StoreError::Corrupt { seq: -1, message: "a write in the batch failed; batch rolled back".into() }));
+        }
+        if let Err(e) = self.store.commit() {
+            self.store.rollback();
+            self.rebuild()?;
+            return Err(e.into());
+        }
+        Ok(r)
+    }
+
+    /// Re-derives the state from the log (after a failed commit).
+    fn rebuild(&mut self) -> Result<(), EngineError> {
+        let mut state = State::default();
+        self.store.for_each(|ev| state.apply(&ev))?;
+        self.state = state;
+        Ok(())
+    }
+
+    /// Logs `kinds` atomically, then applies them. Outside a batch this is its own
+    /// transaction; inside, it joins the batch.
+    fn write(&mut self, at: DateTime<Utc>, kinds: Vec<EventKind>) -> Result<(), EngineError> {
+        let events: Vec<Event> = kinds.into_iter().map(|kind| Event { at, kind }).collect();
+        let own_tx = self.batch_depth == 0 && events.len() > 1;
+        if own_tx {
+            self.store.begin()?;
+        }
+        for ev in &events {
+            if let Err(e) = self.store.append(ev) {
+                if own_tx {
+                    self.store.rollback();
+                } else if self.batch_depth > 0 {
+                    self.poisoned = true;
+                }
+                return Err(e.into());
+            }
+        }
+        if own_tx && let Err(e) = self.store.commit() {
+            self.store.rollback();
+            return Err(e.into());
+        }
+        for ev in &events {
+            self.state.apply(ev);
+        }
+        Ok(())
+    }
+
+    fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        local_date(self.site.time_zone, now)
+    }
+
+    fn service_cfg(&self, service: &ServiceId) -> Result<&ServiceConfig, Rejection> {
+        self.site.service(service).ok_or_else(|| Rejection::UnknownService { service: service.to_string() })
+    }
+
+    /// The next free online number of `prefix` on `day` (skips numbers used offline).
+    fn next_number(&self, prefix: &str, day: NaiveDate) -> TicketNumber {
+        let mut seq = 1;
+        if let Some(n) = self.state.numbers.get(&(prefix.to_owned(), day)) {
+            seq = n.last + 1;
+            while n.used.contains(&seq) {
+                seq += 1;
+            }
+        }
+        TicketNumber { prefix: prefix.to_owned(), seq }
+    }
+
+    fn answer(&self, t: &Ticket) -> IssuedTicket {
+        IssuedTicket {
+            id: t.id,
+            number: t.number.clone(),
+            service: t.service.clone(),
+            service_name: self.site.service(&t.service).map(|s| s.name.clone()).unwrap_or_default(),
+            lane: t.lane,
+            people_ahead: t.people_ahead,
+            wait: t.wait,
+            issued_at: t.queued_at,
+            booked_at: t.booked_at,
+            follow_url: None,
+        }
+    }
+
+    /// A repeated request gets the first answer.
+    fn repeated(&self, request: MessageId) -> Option<IssuedTicket> {
+        let id = self.state.requests.get(&request)?;
+        self.state.tickets.get(id).map(|t| self.answer(t))
+    }
+
+    fn store_issue(&mut self, i: Issued, now: DateTime<Utc>) -> Result<IssuedTicket, Rejection> {
+        let id = i.id;
+        self.write(now, vec![EventKind::Issued(Box::new(i))]).map_err(|e| Rejection::Internal { message: e.to_string() })?;
+        Ok(self.answer(&self.state.tickets[&id]))
     }
 
     /// Takes a walk-in queue number. Idempotent on `request`: the same id returns the same
-    /// ticket and stores nothing new.
+    /// ticket and stores nothing new (a rejected request stores nothing, so a retry is
+    /// judged again).
     pub fn issue_ticket(
         &mut self,
         request: MessageId,
@@ -91,11 +203,47 @@ impl Engine {
         needs: Needs,
         now: DateTime<Utc>,
     ) -> Result<IssuedTicket, Rejection> {
-        todo!()
+        if let Some(a) = self.repeated(request) {
+            return Ok(a);
+        }
+        let tz = self.site.time_zone;
+        let svc = self.service_cfg(service)?;
+        if !svc.walk_in {
+            return Err(Rejection::AppointmentsOnly { service: service.clone() });
+        }
+        let day = self.today(now);
+        if !svc.hours.open_on(day) {
+            return Err(Rejection::NotToday { service: service.clone() });
+        }
+        if !svc.hours.open_at(tz, now) {
+            return Err(Rejection::Closed { service: service.clone(), opens_next: svc.hours.opens_next(tz, now) });
+        }
+        let lane = if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn };
+        let number = self.next_number(&svc.prefix, day);
+        let (ahead, wait) = self.estimate_new(service, lane, now);
+        let issued = Issued {
+            id: TicketId::new(),
+            request: Some(request),
+            service: service.clone(),
+            number,
+            lane,
+            needs,
+            day,
+            queued_at: now,
+            booked_at: None,
+            booking: None,
+            people_ahead: ahead,
+            wait,
+            offline: false,
+        };
+        self.store_issue(issued, now)
     }
 
     /// Records a number a kiosk handed out from its reserved block while the hub was away.
-    /// The ticket queues from `issued_at`. Idempotent on `request`.
+    /// The ticket queues from `issued_at` (the customer has been waiting since then) on the
+    /// service day of `issued_at`. Opening hours are not checked: the customer already holds
+    /// the paper. Idempotent on `request`; a number already in use that day is refused with
+    /// `BadRequest`, so a number is never held by two customers.
     pub fn record_offline_ticket(
         &mut self,
         request: MessageId,
@@ -105,87 +253,526 @@ impl Engine {
         needs: Needs,
         now: DateTime<Utc>,
     ) -> Result<IssuedTicket, Rejection> {
-        todo!()
+        if let Some(a) = self.repeated(request) {
+            return Ok(a);
+        }
+        let svc = self.service_cfg(service)?;
+        if number.prefix != svc.prefix {
+            return Err(Rejection::BadRequest { message: format!("number {number} does not have {service}'s prefix {}", svc.prefix) });
+        }
+        let day = self.today(issued_at);
+        if self.state.numbers.get(&(number.prefix.clone(), day)).is_some_and(|n| n.used.contains(&number.seq)) {
+            return Err(Rejection::BadRequest { message: format!("number {number} is already in use on {day}") });
+        }
+        let lane = if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn };
+        let (ahead, wait) = self.estimate_new(service, lane, now);
+        let issued = Issued {
+            id: TicketId::new(),
+            request: Some(request),
+            service: service.clone(),
+            number,
+            lane,
+            needs,
+            day,
+            queued_at: issued_at.min(now),
+            booked_at: None,
+            booking: None,
+            people_ahead: ahead,
+            wait,
+            offline: true,
+        };
+        self.store_issue(issued, now)
     }
 
-    /// "I have arrived": checks in a booking by code into its service's appointment lane.
+    /// "I have arrived": checks in a booking by code into its service's appointment lane,
+    /// ordered by booked time. Accepted from `check_in_early` before to `check_in_late` after
+    /// the booked time. The customer gets an ordinary number of the service's prefix.
     pub fn check_in(&mut self, request: MessageId, code: &str, needs: Needs, now: DateTime<Utc>) -> Result<IssuedTicket, Rejection> {
-        todo!()
+        if let Some(a) = self.repeated(request) {
+            return Ok(a);
+        }
+        let code = normalize_code(code);
+        let booking = self.state.bookings.get(&code).ok_or(Rejection::UnknownBooking)?;
+        if booking.cancelled {
+            return Err(Rejection::BookingCancelled);
+        }
+        if let Some(t) = self.state.checked_in.get(&code).and_then(|id| self.state.tickets.get(id)) {
+            return Err(Rejection::AlreadyCheckedIn { number: t.number.clone() });
+        }
+        let opens_at = booking.start - self.site.check_in_early;
+        if now < opens_at {
+            return Err(Rejection::TooEarly { booked_at: booking.start, opens_at });
+        }
+        if now > booking.start + self.site.check_in_late {
+            return Err(Rejection::TooLate { booked_at: booking.start });
+        }
+        let (service, booked_at) = (booking.service.clone(), booking.start);
+        let svc = self.service_cfg(&service)?;
+        let day = self.today(now);
+        let number = self.next_number(&svc.prefix, day);
+        let (ahead, wait) = self.estimate_appointment(&service, booked_at, now);
+        let issued = Issued {
+            id: TicketId::new(),
+            request: Some(request),
+            service,
+            number,
+            lane: Lane::Appointment,
+            needs,
+            day,
+            queued_at: now,
+            booked_at: Some(booked_at),
+            booking: Some(code),
+            people_ahead: ahead,
+            wait,
+            offline: false,
+        };
+        self.store_issue(issued, now)
+    }
+
+    fn counter_cfg(&self, counter: &CounterId) -> Result<&CounterConfig, EngineError> {
+        self.site.counter(counter).ok_or_else(|| EngineError::UnknownCounter(counter.clone()))
+    }
+
+    fn illegal(t: &Ticket, action: Action) -> EngineError {
+        EngineError::IllegalTransition { id: t.id, number: t.number.clone(), state: t.state(), action }
+    }
+
+    /// What must happen to the counter's current ticket before it can call another:
+    /// in service → finished (pressing "next" means done); called and past the no-show
+    /// window → no-show; called within the window → refused.
+    fn clear_counter(&self, counter: &CounterId, now: DateTime<Utc>) -> Result<Option<EventKind>, EngineError> {
+        let Some(t) = self.state.counter_ticket(counter) else { return Ok(None) };
+        match &t.phase {
+            Phase::Serving { .. } => Ok(Some(EventKind::Finished { ticket: t.id })),
+            Phase::Called { at, .. } if now >= *at + self.site.no_show_after => Ok(Some(EventKind::NoShow { ticket: t.id })),
+            _ => Err(EngineError::CounterBusy { counter: counter.clone(), number: t.number.clone() }),
+        }
+    }
+
+    fn call_event(&self, ticket: TicketId, counter: &CounterId, kind: CallKind, at: DateTime<Utc>) -> CallEvent {
+        let t = &self.state.tickets[&ticket];
+        CallEvent {
+            ticket,
+            number: t.number.clone(),
+            service: t.service.clone(),
+            counter: counter.clone(),
+            counter_name: self.site.counter(counter).map(|c| c.name.clone()).unwrap_or_default(),
+            kind,
+            called_at: at,
+        }
     }
 
     /// Calls the next ticket to `counter` from `services` (empty = the counter's configured
-    /// services). A ticket the counter is serving is finished first; a called ticket whose
-    /// customer has not come yet makes this fail with [`EngineError::CounterBusy`].
+    /// services), by the lane rules of [`crate::lanes`]. A ticket the counter is serving is
+    /// finished first; a called ticket past the no-show window becomes a no-show; a called
+    /// ticket within the window makes this fail with [`EngineError::CounterBusy`].
     pub fn call_next(&mut self, counter: &CounterId, services: &[ServiceId], now: DateTime<Utc>) -> Result<CallEvent, EngineError> {
-        todo!()
+        let cfg = self.counter_cfg(counter)?;
+        let services: Vec<ServiceId> = if services.is_empty() { cfg.services.clone() } else { services.to_vec() };
+        let clear = self.clear_counter(counter, now)?;
+        let next = next_for(&self.state, &services, self.site.walk_ins_per_appointment, now).ok_or_else(|| {
+            EngineError::NothingWaiting {
+                counter: counter.clone(),
+                services: services.iter().map(ServiceId::as_str).collect::<Vec<_>>().join(", "),
+            }
+        })?;
+        let mut kinds: Vec<EventKind> = clear.into_iter().collect();
+        kinds.push(EventKind::Called { ticket: next, counter: counter.clone() });
+        self.write(now, kinds)?;
+        Ok(self.call_event(next, counter, CallKind::Call, now))
     }
 
-    /// Calls a specific waiting number out of order.
+    /// Resolves a ticket by id or by today's number (the latest ticket holding it).
+    pub fn find(&self, ticket: &TicketRef, now: DateTime<Utc>) -> Result<&Ticket, EngineError> {
+        match ticket {
+            TicketRef::Id(id) => self.state.tickets.get(id).ok_or(EngineError::UnknownTicket(*id)),
+            TicketRef::Number(n) => self
+                .state
+                .by_number
+                .get(&(self.today(now), n.clone()))
+                .and_then(|id| self.state.tickets.get(id))
+                .ok_or_else(|| EngineError::UnknownNumber(n.clone())),
+        }
+    }
+
+    /// Calls a specific waiting number out of order (same counter rules as
+    /// [`Engine::call_next`]).
     pub fn call_number(&mut self, counter: &CounterId, number: &TicketNumber, now: DateTime<Utc>) -> Result<CallEvent, EngineError> {
-        todo!()
+        self.counter_cfg(counter)?;
+        let t = self.find(&TicketRef::Number(number.clone()), now)?;
+        t.phase.call(counter, now).map_err(|_| Self::illegal(t, Action::Call))?;
+        let id = t.id;
+        let clear = self.clear_counter(counter, now)?;
+        let mut kinds: Vec<EventKind> = clear.into_iter().collect();
+        kinds.push(EventKind::Called { ticket: id, counter: counter.clone() });
+        self.write(now, kinds)?;
+        Ok(self.call_event(id, counter, CallKind::Call, now))
+    }
+
+    /// The counter's current ticket after checking `action` is allowed for it.
+    fn current(&self, counter: &CounterId, action: Action, now: DateTime<Utc>) -> Result<TicketId, EngineError> {
+        self.counter_cfg(counter)?;
+        let t = self.state.counter_ticket(counter).ok_or_else(|| EngineError::CounterIdle { counter: counter.clone() })?;
+        let ok = match action {
+            Action::Recall => t.phase.recall(now).is_ok(),
+            Action::Start => t.phase.start(now).is_ok(),
+            Action::Finish => t.phase.finish(now).is_ok(),
+            Action::NoShow => t.phase.no_show(now).is_ok(),
+            _ => false,
+        };
+        if ok { Ok(t.id) } else { Err(Self::illegal(t, action)) }
     }
 
     /// Announces the counter's called ticket again (restarts the no-show window).
     pub fn recall(&mut self, counter: &CounterId, now: DateTime<Utc>) -> Result<CallEvent, EngineError> {
-        todo!()
+        let id = self.current(counter, Action::Recall, now)?;
+        self.write(now, vec![EventKind::Recalled { ticket: id }])?;
+        Ok(self.call_event(id, counter, CallKind::Recall, now))
     }
 
     /// The called customer arrived: service starts.
     pub fn start(&mut self, counter: &CounterId, now: DateTime<Utc>) -> Result<(), EngineError> {
-        todo!()
+        let id = self.current(counter, Action::Start, now)?;
+        self.write(now, vec![EventKind::Started { ticket: id }])
     }
 
     /// Service done.
     pub fn finish(&mut self, counter: &CounterId, now: DateTime<Utc>) -> Result<(), EngineError> {
-        todo!()
+        let id = self.current(counter, Action::Finish, now)?;
+        self.write(now, vec![EventKind::Finished { ticket: id }])
     }
 
     /// The called customer did not come.
     pub fn no_show(&mut self, counter: &CounterId, now: DateTime<Utc>) -> Result<(), EngineError> {
-        todo!()
+        let id = self.current(counter, Action::NoShow, now)?;
+        self.write(now, vec![EventKind::NoShow { ticket: id }])
     }
 
     /// Moves a waiting or called ticket to another service; returns the new ticket.
+    ///
+    /// The old ticket ends as Transferred. The new one **keeps the customer's number** (they
+    /// hold the paper, and prefixes are unique on the site, so it cannot clash) and **keeps
+    /// the original queue time**, in the target's walk-in lane (priority stays priority): the
+    /// customer is not sent to the back for having picked the wrong authority.
     pub fn transfer(&mut self, ticket: impl Into<TicketRef>, to: &ServiceId, now: DateTime<Utc>) -> Result<IssuedTicket, EngineError> {
-        todo!()
+        let t = self.find(&ticket.into(), now)?;
+        if self.site.service(to).is_none() {
+            return Err(EngineError::UnknownService(to.clone()));
+        }
+        if &t.service == to {
+            return Err(EngineError::SameService { number: t.number.clone(), service: to.clone() });
+        }
+        let new_id = TicketId::new();
+        t.phase.transfer(now, new_id).map_err(|_| Self::illegal(t, Action::Transfer))?;
+        let lane = if t.lane == Lane::Priority { Lane::Priority } else { Lane::WalkIn };
+        let (old, number, needs, day, queued_at) = (t.id, t.number.clone(), t.needs.clone(), t.day, t.queued_at);
+        let ahead = self.ahead_of(to, lane, queued_at, now);
+        let wait = self.wait_for(to, ahead, now);
+        let issued = Issued {
+            id: new_id,
+            request: None,
+            service: to.clone(),
+            number,
+            lane,
+            needs,
+            day,
+            queued_at,
+            booked_at: None,
+            booking: None,
+            people_ahead: ahead,
+            wait,
+            offline: false,
+        };
+        self.write(now, vec![EventKind::Transferred { ticket: old, to: Box::new(issued) }])?;
+        Ok(self.answer(&self.state.tickets[&new_id]))
     }
 
     /// Cancels a waiting or called ticket.
     pub fn cancel(&mut self, ticket: TicketId, now: DateTime<Utc>) -> Result<(), EngineError> {
-        todo!()
+        let t = self.find(&TicketRef::Id(ticket), now)?;
+        t.phase.cancel(now, CancelReason::Staff).map_err(|_| Self::illegal(t, Action::Cancel))?;
+        self.write(now, vec![EventKind::Cancelled { ticket, reason: CancelReason::Staff }])
     }
 
-    /// Timers: called tickets past the no-show window become no-shows; tickets of an earlier
-    /// service day are closed (rollover). Returns the tickets changed.
+    /// How an open ticket ends when its day is over.
+    fn closing_event(t: &Ticket) -> Option<EventKind> {
+        match t.phase {
+            Phase::Waiting => Some(EventKind::Cancelled { ticket: t.id, reason: CancelReason::DayClosed }),
+            Phase::Called { .. } => Some(EventKind::NoShow { ticket: t.id }),
+            Phase::Serving { .. } => Some(EventKind::Finished { ticket: t.id }),
+            _ => None,
+        }
+    }
+
+    /// Timers: called tickets past the no-show window become no-shows; open tickets of an
+    /// earlier service day are closed (rollover). Returns the tickets changed. A store
+    /// failure is logged and retried on the next tick.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<TicketId> {
-        todo!()
+        let today = self.today(now);
+        let window = self.site.no_show_after;
+        let kinds: Vec<EventKind> = self
+            .state
+            .open
+            .iter()
+            .filter_map(|id| self.state.tickets.get(id))
+            .filter_map(|t| {
+                if t.day < today {
+                    Self::closing_event(t)
+                } else if let Phase::Called { at, .. } = t.phase {
+                    (now >= at + window).then_some(EventKind::NoShow { ticket: t.id })
+                } else {
+                    None
+                }
+            })
+            .collect();
+        self.write_all(kinds, now)
+    }
+
+    fn write_all(&mut self, kinds: Vec<EventKind>, now: DateTime<Utc>) -> Vec<TicketId> {
+        let ids: Vec<TicketId> = kinds
+            .iter()
+            .filter_map(|k| match k {
+                EventKind::Cancelled { ticket, .. } | EventKind::NoShow { ticket } | EventKind::Finished { ticket } => Some(*ticket),
+                _ => None,
+            })
+            .collect();
+        if kinds.is_empty() {
+            return ids;
+        }
+        match self.write(now, kinds) {
+            Ok(()) => ids,
+            Err(e) => {
+                warn!(error = %e, "timer events not stored; will retry");
+                Vec::new()
+            }
+        }
     }
 
     /// Closes the service day now: every open ticket ends (waiting → cancelled, called →
     /// no-show, serving → served). Returns the tickets changed.
     pub fn close_day(&mut self, now: DateTime<Utc>) -> Result<Vec<TicketId>, EngineError> {
-        todo!()
+        let kinds: Vec<EventKind> =
+            self.state.open.iter().filter_map(|id| self.state.tickets.get(id)).filter_map(Self::closing_event).collect();
+        let ids = kinds
+            .iter()
+            .filter_map(|k| match k {
+                EventKind::Cancelled { ticket, .. } | EventKind::NoShow { ticket } | EventKind::Finished { ticket } => Some(*ticket),
+                _ => None,
+            })
+            .collect();
+        if !kinds.is_empty() {
+            self.write(now, kinds)?;
+        }
+        Ok(ids)
+    }
+
+    // ---- wait estimates ---------------------------------------------------------------
+
+    /// People ahead of a new ticket entering `service`'s `lane` with queue time `queued_at`.
+    fn ahead_of(&self, service: &ServiceId, lane: Lane, queued_at: DateTime<Utc>, now: DateTime<Utc>) -> u32 {
+        let Some(lines) = self.state.lines.get(service) else { return 0 };
+        let before = |set: &std::collections::BTreeSet<(DateTime<Utc>, TicketId)>| set.iter().take_while(|(t, _)| *t <= queued_at).count();
+        let n = match lane {
+            Lane::Priority => before(&lines.priority),
+            // Walk-ins wait behind priority tickets, earlier walk-ins and due appointments.
+            Lane::WalkIn => lines.priority.len() + before(&lines.walk_in) + lines.appointment.iter().filter(|(b, _)| *b <= now).count(),
+            Lane::Appointment => lines.priority.len() + before(&lines.appointment),
+        };
+        n as u32
+    }
+
+    fn ahead_of_appointment(&self, service: &ServiceId, booked_at: DateTime<Utc>) -> u32 {
+        let Some(lines) = self.state.lines.get(service) else { return 0 };
+        (lines.priority.len() + lines.appointment.iter().take_while(|(b, _)| *b <= booked_at).count()) as u32
+    }
+
+    fn estimate_new(&self, service: &ServiceId, lane: Lane, now: DateTime<Utc>) -> (u32, Option<WaitRange>) {
+        let ahead = self.ahead_of(service, lane, now, now);
+        (ahead, self.wait_for(service, ahead, now))
+    }
+
+    fn estimate_appointment(&self, service: &ServiceId, booked_at: DateTime<Utc>, now: DateTime<Utc>) -> (u32, Option<WaitRange>) {
+        let ahead = self.ahead_of_appointment(service, booked_at);
+        // Not called before the booked time (unless counters are idle): the wait is at least
+        // the time until then.
+        let until = ((booked_at - now).num_seconds().max(0) as f64 / 60.0).floor() as u32;
+        let wait = self.wait_for(service, ahead, now).map(|w| WaitRange { low_min: w.low_min.max(until), high_min: w.high_min.max(until + 1) });
+        (ahead, wait)
+    }
+
+    /// The inputs of the estimate for `service` now; see [`crate::wait`].
+    pub fn wait_inputs(&self, service: &ServiceId, ahead: u32, now: DateTime<Utc>) -> Option<WaitInputs> {
+        let svc = self.site.service(service)?;
+        let tz = self.site.time_zone;
+        // Counters serving this service, each shared among the services it serves that have
+        // customers now. Counters active in the last hour count; if none is, all configured
+        // ones do (start of the day).
+        let recent = |c: &CounterConfig| {
+            self.state.counters.get(&c.id).is_some_and(|s| s.current.is_some() || s.last_active.is_some_and(|a| now - a < TimeDelta::hours(1)))
+        };
+        let serving: Vec<&CounterConfig> = self.site.counters.iter().filter(|c| c.services.contains(service)).collect();
+        let active: Vec<&CounterConfig> = serving.iter().copied().filter(|c| recent(c)).collect();
+        let counted = if active.is_empty() { serving } else { active };
+        let share = |c: &CounterConfig| {
+            let busy = c
+                .services
+                .iter()
+                .filter(|s| *s == service || (self.state.waiting(s) > 0 && self.site.service(s).is_some_and(|x| x.hours.open_at(tz, now))))
+                .count()
+                .max(1);
+            1.0 / busy as f64
+        };
+        let counters: f64 = counted.iter().map(|c| share(c)).sum();
+        let at_counters = self
+            .state
+            .counters
+            .values()
+            .filter_map(|c| c.current)
+            .filter(|id| self.state.tickets.get(id).is_some_and(|t| &t.service == service))
+            .count() as u32;
+        let (mean_min, sd_min) = service_stats(self.state.service_minutes.get(service), svc.service_time_min);
+        Some(WaitInputs { ahead, at_counters, counters, mean_min, sd_min })
+    }
+
+    fn wait_for(&self, service: &ServiceId, ahead: u32, now: DateTime<Utc>) -> Option<WaitRange> {
+        self.wait_inputs(service, ahead, now).and_then(|i| estimate(&i))
+    }
+
+    /// For the "follow my number" page: people ahead of an open ticket and the current
+    /// estimate. `None` for final tickets.
+    pub fn ticket_progress(&self, id: TicketId, now: DateTime<Utc>) -> Option<(u32, Option<WaitRange>)> {
+        let t = self.state.tickets.get(&id)?;
+        match t.phase {
+            Phase::Waiting => {
+                let ahead = match (t.lane, t.booked_at) {
+                    (Lane::Appointment, Some(b)) => self.ahead_of_appointment(&t.service, b).saturating_sub(1),
+                    _ => self.ahead_of(&t.service, t.lane, t.queued_at, now).saturating_sub(1),
+                };
+                Some((ahead, self.wait_for(&t.service, ahead, now)))
+            }
+            Phase::Called { .. } | Phase::Serving { .. } => Some((0, Some(WaitRange { low_min: 0, high_min: 0 }))),
+            _ => None,
+        }
     }
 
     /// What the queue wall and the kiosk show.
     pub fn queue_state(&self, now: DateTime<Utc>) -> QueueState {
-        todo!()
+        let tz = self.site.time_zone;
+        let day = self.today(now);
+        let services = self
+            .site
+            .services
+            .iter()
+            .map(|s| {
+                let open_now = s.hours.open_at(tz, now);
+                let waiting = self.state.waiting(&s.id) as u32;
+                ServiceView {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    authority: s.authority.clone(),
+                    prefix: s.prefix.clone(),
+                    open_today: s.hours.open_on(day),
+                    open_now,
+                    walk_in: s.walk_in,
+                    hours_today: s.hours.spans_on(day).to_vec(),
+                    opens_next: if open_now { None } else { s.hours.opens_next(tz, now) },
+                    waiting,
+                    wait: if open_now && s.walk_in { self.wait_for(&s.id, self.ahead_of(&s.id, Lane::WalkIn, now, now), now) } else { None },
+                }
+            })
+            .collect();
+        let counters = self
+            .site
+            .counters
+            .iter()
+            .map(|c| {
+                let st = self.state.counters.get(&c.id);
+                CounterView {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    current: self.state.counter_ticket(&c.id).map(|t| t.number.clone()),
+                    since: st.and_then(|s| s.since),
+                }
+            })
+            .collect();
+        let calls = self
+            .state
+            .recent_calls
+            .iter()
+            .take(QueueState::MAX_CALLS)
+            .filter(|c| self.state.tickets.contains_key(&c.ticket))
+            .map(|c| self.call_event(c.ticket, &c.counter, c.kind, c.at))
+            .collect();
+        QueueState { seq: self.state.events, site_name: self.site.name.clone(), services, counters, calls, announcement: None }
     }
 
-    /// Imports (adds or updates) bookings from iCalendar text.
+    /// Imports (adds or updates) bookings from iCalendar text, in one transaction. Bookings
+    /// already known unchanged store nothing, so the hub can re-import a feed every few
+    /// minutes.
     pub fn import_bookings_ics(&mut self, ics: &str, now: DateTime<Utc>) -> Result<ImportSummary, EngineError> {
-        todo!()
+        let parsed = parse_ics(ics, &self.site)?;
+        let mut summary = ImportSummary { skipped: parsed.skipped, ..Default::default() };
+        let mut kinds = Vec::new();
+        for b in parsed.bookings {
+            match self.state.bookings.get(&b.code) {
+                Some(old) if *old == b => summary.unchanged += 1,
+                Some(_) => {
+                    summary.updated += 1;
+                    kinds.push(EventKind::Booked(b));
+                }
+                None => {
+                    summary.added += 1;
+                    kinds.push(EventKind::Booked(b));
+                }
+            }
+        }
+        if !kinds.is_empty() {
+            if self.batch_depth == 0 {
+                self.store.begin()?;
+                for k in kinds {
+                    let ev = Event { at: now, kind: k };
+                    if let Err(e) = self.store.append(&ev) {
+                        self.store.rollback();
+                        self.rebuild()?;
+                        return Err(e.into());
+                    }
+                    self.state.apply(&ev);
+                }
+                if let Err(e) = self.store.commit() {
+                    self.store.rollback();
+                    self.rebuild()?;
+                    return Err(e.into());
+                }
+            } else {
+                self.write(now, kinds)?;
+            }
+        }
+        Ok(summary)
     }
 
     /// Records a help request from a device. Returns false if `request` was already recorded.
     pub fn record_help(&mut self, request: MessageId, device: &DeviceId, now: DateTime<Utc>) -> Result<bool, EngineError> {
-        todo!()
+        if self.state.help_ids.contains(&request) {
+            return Ok(false);
+        }
+        self.write(now, vec![EventKind::Help { request, device: device.clone() }])?;
+        Ok(true)
+    }
+
+    /// Help requests recorded on the site-local `day`.
+    pub fn help_count(&self, day: NaiveDate) -> usize {
+        self.state.help.iter().filter(|h| local_date(self.site.time_zone, h.at) == day).count()
     }
 
     /// Generic "store once by message id": true if `id` was seen before; else remembers it
-    /// (in the same transaction as the current batch) and returns false.
+    /// (in the current batch's transaction, if any) and returns false.
     pub fn seen_before(&mut self, id: MessageId, now: DateTime<Utc>) -> Result<bool, EngineError> {
-        todo!()
+        Ok(self.store.seen_before(id, now)?)
+    }
+
+    /// The SQLite connection, for read-only report queries over `events`.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// All tickets ever issued (every day), in no particular order.

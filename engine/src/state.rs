@@ -95,7 +95,9 @@ pub struct State {
     pub tickets: HashMap<TicketId, Ticket>,
     /// Request id → ticket it created (idempotency).
     pub requests: HashMap<MessageId, TicketId>,
-    pub numbers: HashMap<(ServiceId, NaiveDate), DayNumbers>,
+    /// Keyed by prefix and day: a transferred ticket keeps its number, so a prefix's numbers
+    /// may live in another service's line.
+    pub numbers: HashMap<(String, NaiveDate), DayNumbers>,
     /// A day's number → the latest ticket holding it (a transfer keeps the number).
     pub by_number: HashMap<(NaiveDate, TicketNumber), TicketId>,
     pub lines: BTreeMap<ServiceId, Lines>,
@@ -258,7 +260,7 @@ impl State {
         if let Some(code) = &i.booking {
             self.checked_in.insert(code.clone(), i.id);
         }
-        let nums = self.numbers.entry((i.service.clone(), i.day)).or_default();
+        let nums = self.numbers.entry((i.number.prefix.clone(), i.day)).or_default();
         nums.used.insert(i.number.seq);
         if !i.offline && from.is_none() {
             nums.last = nums.last.max(i.number.seq);
