@@ -1,0 +1,2 @@
+//! Outbox and session figures (TODO).
+fn main() {}

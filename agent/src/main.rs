@@ -1,0 +1,2 @@
+//! `aula-agent`: the headless device runtime (drop box). TODO: filled in below.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Integration tests of the agent against private Mosquitto brokers.
