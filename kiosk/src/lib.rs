@@ -1,1 +1,53 @@
-//! aula-kiosk (placeholder until its issue lands).
+//! # aula-kiosk
+//!
+//! The check-in / queue-number kiosk: the first thing a customer touches in the lobby. Start
+//! screen with the language choice and three big actions (take a queue number, I have an
+//! appointment, I need help); today's services with queue length and wait range; an optional
+//! "I need…" step (interpreter, accessibility, reading help: flags, never personal data);
+//! booking-code check-in by keypad or USB barcode scanner; the ticket printed through
+//! `aula-hardware`, or shown large with a QR code when the printer fails.
+//!
+//! ## Key types
+//! - [`flow::Flow`]: the whole customer flow as a pure state machine (input → screen +
+//!   effects). Every rule lives there once: inactivity reset, debounce, one request id per
+//!   ticket attempt, resend with the same id, the offline decision.
+//! - [`app::Kiosk`]: the controller wiring the flow to the Slint window (`KioskAdapter`),
+//!   the hub ([`hub::HubClient`], MQTT in [`hub::MqttHub`]) and the printer thread
+//!   ([`printing::Printer`]).
+//! - [`config::KioskConfig`]: `config/kiosk-1.toml`, validated at start.
+//!
+//! ## When the hub cannot be reached (the offline decision)
+//! A walk-in number never depends on the network. A ticket request that gets no reply within
+//! `request_timeout_ms` (3 s) is resent once with the **same** request id (the hub stores a
+//! request id once, so a late first copy cannot create a second ticket). If that also times
+//! out, or the kiosk knows it is disconnected, the kiosk issues the number itself from its
+//! reserved block (`offline_block = [900, 999]`, per service prefix and day: `V900`, `V901`,
+//! …; each kiosk of a site gets a different block and the hub's own numbering stays below),
+//! prints it, and tells the customer plainly that the number is valid and to watch the
+//! screens. The issue is written to a durable outbox as
+//! `IssueTicket { offline: Some(OfflineIssue { number, issued_at }) }` and resent until the
+//! hub answers, so the hub records it (reconciliation) when it is back. The counters are
+//! saved, so a restart while offline never repeats a number. Check-in and help cannot be
+//! decided without the hub: the kiosk says "please go to the service advisor's desk" and
+//! offers a queue number instead.
+//!
+//! ## Example (headless, as the tests drive it)
+//! ```no_run
+//! use aula_kiosk::{app::Kiosk, flow::{Input, Tap}};
+//! # fn k() -> std::rc::Rc<Kiosk> { unimplemented!() }
+//! let kiosk = k();
+//! kiosk.dispatch(Input::Tap(Tap::TakeNumber));
+//! assert_eq!(*kiosk.flow().screen(), aula_kiosk::flow::Screen::Services);
+//! ```
+
+slint::include_modules!();
+
+pub mod app;
+pub mod config;
+pub mod flow;
+pub mod hub;
+pub mod printing;
+pub mod qr;
+pub mod run;
+#[doc(hidden)]
+pub mod testkit;

@@ -1,0 +1,15 @@
+//! The kiosk's integration tests, one binary (one link of Slint instead of many).
+//!
+//! - `flow`: the pure state machine, table-driven (rules: debounce, one id per attempt,
+//!   resend with the same id, offline numbers, inactivity).
+//! - `ui`: every customer flow through the real Slint UI on the testing backend: find by
+//!   accessible label, click, assert the screen, what the hub received and what was printed.
+//! - `screenshots`: each screen in fi and en at three sizes against docs/kiosk-*.png.
+//! - `mqtt`: a real private Mosquitto and a responder acting as the hub.
+//! - `config`: the shipped config file and config errors.
+mod common;
+mod config;
+mod flow;
+mod mqtt;
+mod screenshots;
+mod ui;

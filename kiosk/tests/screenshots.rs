@@ -1,0 +1,117 @@
+//! Reference screenshots: each screen in fi and en, rendered by the software renderer,
+//! compared with docs/kiosk-<screen>-<lang>-<w>x<h>.png within a tolerance (fonts are
+//! embedded, so differences mean the UI changed). `UPDATE_SCREENSHOTS=1` rewrites them.
+
+use std::path::PathBuf;
+
+use crate::common::{Harness, HubMode};
+use slint::ComponentHandle;
+
+type Setup = fn(&Harness);
+
+const SIZES: [(u32, u32); 3] = [(800, 480), (1280, 720), (720, 1280)];
+
+fn scenes() -> Vec<(&'static str, bool, Setup)> {
+    // (name, at all three sizes?, how to get there)
+    vec![
+        ("start", true, |_| {}),
+        ("services", true, |h| h.click(h.label("Take a queue number", "Ota vuoronumero"))),
+        ("ticket", true, |h| {
+            h.to_needs(h.label("Finnish Tax Administration", "Verohallinto"));
+            h.get_ticket();
+            h.wait_printed();
+        }),
+        ("needs", false, |h| {
+            h.to_needs(h.label("Finnish Tax Administration", "Verohallinto"));
+            h.click(h.label("An interpreter", "Tulkki"));
+            h.click(h.label("Interpreter: Українська", "Tulkki: Українська"));
+            h.click(h.label("Help with reading or writing", "Apua lukemiseen tai kirjoittamiseen"));
+        }),
+        ("appointment", false, |h| {
+            h.click(h.label("I have an appointment", "Minulla on ajanvaraus"));
+            for k in ["K", "7", "P", "2"] {
+                h.click(k);
+            }
+        }),
+        ("print-fallback", false, |h| {
+            h.paper_out();
+            h.to_needs(h.label("Finnish Tax Administration", "Verohallinto"));
+            h.get_ticket();
+            h.wait_printed();
+        }),
+        ("problem", false, |h| {
+            h.click(h.label("Take a queue number", "Ota vuoronumero"));
+            h.click(h.label("Legal aid", "Oikeusapu"));
+        }),
+        ("help", false, |h| h.click(h.label("I need help", "Tarvitsen apua"))),
+        ("offline-ticket", false, |h| {
+            h.hub.set_mode(HubMode::Offline);
+            h.to_needs(h.label("Finnish Tax Administration", "Verohallinto"));
+            h.get_ticket();
+            h.wait_printed();
+        }),
+        ("start-high-contrast", false, |h| h.click(h.label("High contrast", "Suuri kontrasti"))),
+        ("needs-large-text", false, |h| {
+            h.click(h.label("Larger text", "Suurempi teksti"));
+            h.to_needs(h.label("Finnish Tax Administration", "Verohallinto"));
+        }),
+    ]
+}
+
+impl Harness {
+    fn label<'a>(&self, en: &'a str, fi: &'a str) -> &'a str {
+        if self.kiosk.flow().lang().as_str() == "en" { en } else { fi }
+    }
+}
+
+fn docs() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs"))
+}
+
+/// Share of pixels that differ by more than a small amount in any channel.
+fn diff(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
+    if a.dimensions() != b.dimensions() {
+        return 1.0;
+    }
+    let bad = a
+        .pixels()
+        .zip(b.pixels())
+        .filter(|(p, q)| p.0.iter().zip(q.0.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
+        .count();
+    bad as f64 / (a.width() * a.height()) as f64
+}
+
+#[test]
+fn screens_match_the_reference_screenshots() {
+    let update = std::env::var_os("UPDATE_SCREENSHOTS").is_some();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (name, all_sizes, setup) in scenes() {
+        for lang in ["fi", "en"] {
+            for &(w, hgt) in if all_sizes { &SIZES[..] } else { &SIZES[..1] } {
+                let h = Harness::with(HubMode::Tickets, (w, hgt));
+                if lang == "en" {
+                    h.click("English");
+                }
+                setup(&h);
+                let shot = h.kiosk.window().window().take_snapshot().unwrap();
+                let img = image::RgbaImage::from_raw(shot.width(), shot.height(), shot.as_bytes().to_vec()).unwrap();
+                let path = docs().join(format!("kiosk-{name}-{lang}-{w}x{hgt}.png"));
+                count += 1;
+                if update || !path.exists() {
+                    img.save(&path).unwrap();
+                    continue;
+                }
+                let reference = image::open(&path).unwrap().to_rgba8();
+                let d = diff(&img, &reference);
+                if d > 0.005 {
+                    let actual = std::env::temp_dir().join(format!("kiosk-{name}-{lang}-{w}x{hgt}.actual.png"));
+                    img.save(&actual).unwrap();
+                    failures.push(format!("{}: {:.2}% differs (actual: {})", path.display(), d * 100.0, actual.display()));
+                }
+            }
+        }
+    }
+    assert!(count >= 30, "{count} screenshots");
+    assert!(failures.is_empty(), "screens changed (UPDATE_SCREENSHOTS=1 to accept):\n{}", failures.join("\n"));
+}
