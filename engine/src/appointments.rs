@@ -75,13 +75,18 @@ pub fn parse_ics(text: &str, site: &crate::config::SiteConfig) -> Result<ParsedF
             out.skipped.push(format!("{uid}: DTSTART missing, all-day or in an unknown time zone"));
             continue;
         };
-        let candidates = [
-            e.property_value("X-AULA-SERVICE"),
-            e.property_value("CATEGORIES"),
-            e.get_location(),
-            e.get_summary(),
-        ];
-        let service = candidates.iter().flatten().find_map(|v| match_service(v, site));
+        // CATEGORIES may repeat, so the crate keeps it among the multi-properties.
+        let categories: Vec<&str> = e
+            .multi_properties()
+            .get("CATEGORIES")
+            .map(|ps| ps.iter().map(|p| p.value()).collect())
+            .unwrap_or_default();
+        let candidates = [e.property_value("X-AULA-SERVICE"), e.property_value("CATEGORIES")]
+            .into_iter()
+            .flatten()
+            .chain(categories)
+            .chain([e.get_location(), e.get_summary()].into_iter().flatten());
+        let service = candidates.into_iter().find_map(|v| match_service(v, site));
         let Some(service) = service else {
             out.skipped.push(format!("{uid}: names no service (X-AULA-SERVICE, CATEGORIES, LOCATION or SUMMARY)"));
             continue;

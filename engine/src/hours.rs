@@ -70,8 +70,9 @@ impl Hours {
 }
 
 /// A site-local wall-clock time on `date` as UTC. In the spring-forward gap (03:00–04:00 in
-/// Helsinki on the last Sunday of March) the time does not exist: take the instant just after
-/// the gap; in the autumn overlap take the earlier of the two.
+/// Helsinki on the last Sunday of March) the time does not exist: it is shifted forward by
+/// the gap (03:30 → 04:30), as a wall clock would be; in the autumn overlap take the earlier
+/// of the two instants.
 pub fn local_to_utc(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     let naive = date.and_time(time);
     match tz.from_local_datetime(&naive) {

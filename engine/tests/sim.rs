@@ -1,0 +1,1 @@
+use aula_engine as _;
