@@ -430,8 +430,15 @@ pub fn render_ops(ops: &[Op], paper: PaperWidth) -> Result<GrayImage, DecodeErro
             }
             Op::LineFeed => c.line_feed(),
             Op::FeedLines(n) => {
-                c.flush_line();
-                c.y += u32::from(*n) * c.spacing;
+                // ESC d n prints the buffer and feeds n lines in total: a pending line uses
+                // the first of them.
+                let n = u32::from(*n);
+                if c.line.is_empty() {
+                    c.y += n * c.spacing;
+                } else {
+                    c.print_line();
+                    c.y += n.saturating_sub(1) * c.spacing;
+                }
             }
             Op::FeedDots(n) => {
                 c.flush_line();
@@ -579,8 +586,7 @@ impl Canvas {
                 let mut on = (4..20).contains(&cy) && {
                     let row = glyph[((cy - 4) / 2) as usize];
                     let col = cx * 8 / FONT_A_WIDTH;
-                    let left = if cx > 0 { (cx - 1) * 8 / FONT_A_WIDTH } else { col };
-                    row & (1 << col) != 0 || (s.bold && row & (1 << left) != 0)
+                    row & (1 << col) != 0
                 };
                 if s.underline && cy >= 22 {
                     on = true;
@@ -591,8 +597,10 @@ impl Canvas {
                 if !on {
                     continue;
                 }
+                // Emphasized = printed again one dot to the right, as the print head does.
+                let wide = s.w + u32::from(s.bold);
                 for dy in 0..s.h {
-                    for dx in 0..s.w {
+                    for dx in 0..wide {
                         self.dot(x0 + cx * s.w + dx, y0 + cy * s.h + dy, true);
                     }
                 }
@@ -720,6 +728,17 @@ mod tests {
         assert_eq!(ops[0], Op::SetSize { w: 4, h: 5 });
         assert_eq!(ops[1], Op::Text("V\u{FFFD}".into()));
         assert_eq!(ops[3], Op::Text("ä".into()));
+    }
+
+    #[test]
+    fn esc_d_after_text_feeds_like_lf_not_one_line_more() {
+        // Regression: "text ESC d 1" was drawn with an extra blank line; a printer feeds n
+        // lines in total, the first one being the printed line's.
+        let lf = render_ops(&decode(b"A\nB\n").unwrap(), PaperWidth::Mm58).unwrap();
+        let esc_d = render_ops(&decode(b"A\x1bd\x01B\x1bd\x01").unwrap(), PaperWidth::Mm58).unwrap();
+        assert_eq!(lf.height(), esc_d.height());
+        let blank = render_ops(&decode(b"\x1bd\x03").unwrap(), PaperWidth::Mm58).unwrap();
+        assert_eq!(blank.height(), 2 * MARGIN + 3 * DEFAULT_LINE_SPACING);
     }
 
     #[test]

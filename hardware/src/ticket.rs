@@ -224,7 +224,8 @@ fn text_block<D: Driver>(
     for piece in wrap(text, width.max(1)) {
         line.clear();
         codepage::encode_into(piece, line);
-        p.custom(line)?.feed()?;
+        line.push(b'\n'); // LF: print the line buffer and feed one line
+        p.custom(line)?;
     }
     Ok(())
 }
