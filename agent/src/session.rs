@@ -30,10 +30,12 @@ use crate::agent::{SessionMsg, Shared};
 use crate::events::{AgentEvent, Inbound, route};
 use crate::tracker::{Notice, Slot, Tracker};
 
-/// Largest MQTT packet accepted or sent: above the protocol's payload limit (64 KiB) plus
-/// topic and header, so an oversized message is refused by `decode` with a reason instead of
-/// killing the connection.
-const MAX_PACKET: usize = 128 * 1024;
+/// Largest MQTT packet accepted or sent. Well above the protocol's payload limit (64 KiB), so
+/// an oversized message is refused by `decode` with a reason instead of killing the
+/// connection: a QoS 1 message rumqttc refuses is redelivered by the broker on every
+/// reconnect and would keep the device offline. Brokers should set `message_size_limit`
+/// (Mosquitto) below this.
+const MAX_PACKET: usize = 1024 * 1024;
 /// Room in rumqttc's inflight table for publishes that are not outbox rows.
 const OTHER_INFLIGHT: u16 = 32;
 const BACKOFF_START: Duration = Duration::from_millis(200);
