@@ -353,9 +353,13 @@ fn spawn_worker(
                     None => samples.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 };
                 match got {
-                    Ok(s) => {
-                        let pos = pending.partition_point(|p| p.at <= s.at);
-                        pending.insert(pos, s);
+                    Ok(first) => {
+                        // Take everything already queued before judging deadlines, so a
+                        // scripted burst is never confirmed half-read.
+                        for s in std::iter::once(first).chain(samples.try_iter()) {
+                            let pos = pending.partition_point(|p| p.at <= s.at);
+                            pending.insert(pos, s);
+                        }
                     }
                     Err(RecvTimeoutError::Timeout) => {}
                     Err(RecvTimeoutError::Disconnected) => senders_gone = true,
