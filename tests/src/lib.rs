@@ -1,1 +1,193 @@
-//! aula-tests (placeholder until its issue lands).
+//! Fixtures for Aula's end-to-end tests: a private Mosquitto on a free port that a test can
+//! stop and start again, the hub as a separate process (so it can be SIGKILLed), and a device
+//! agent. Everything lives in a temp dir that disappears with the fixture.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aula_agent::{Agent, AgentConfig, AgentEvents};
+use aula_protocol::{DeviceId, DeviceKind, SiteId};
+
+/// A free TCP port on loopback (bound and released; fine for tests on one machine).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits until `f` returns true, polling, or panics with `what` after `timeout`.
+pub async fn wait_until(what: &str, timeout: Duration, mut f: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !f().await {
+        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn port_open(port: u16) -> bool {
+    std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
+}
+
+fn wait_port(port: u16, open: bool, what: &str) {
+    let start = Instant::now();
+    while port_open(port) != open {
+        assert!(start.elapsed() < Duration::from_secs(15), "{what}: port {port} never became {}", if open { "open" } else { "closed" });
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A private Mosquitto with persistence, so a clean stop (SIGTERM) keeps queued QoS 1
+/// messages for the hub's persistent session, as production must be configured.
+pub struct Mosquitto {
+    pub port: u16,
+    conf: PathBuf,
+    child: Option<Child>,
+}
+
+impl Mosquitto {
+    pub fn start(dir: &Path) -> Mosquitto {
+        let port = free_port();
+        let data = dir.join("mosquitto");
+        std::fs::create_dir_all(&data).unwrap();
+        let conf = dir.join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\n\
+                 max_queued_messages 100000\nlog_dest none\n",
+                data.display()
+            ),
+        )
+        .unwrap();
+        let mut m = Mosquitto { port, conf, child: None };
+        m.resume();
+        m
+    }
+
+    /// Starts the broker (again) on the same port with the same persistence file.
+    pub fn resume(&mut self) {
+        assert!(self.child.is_none(), "broker already running");
+        let child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(&self.conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mosquitto is installed (apt-get install mosquitto)");
+        self.child = Some(child);
+        wait_port(self.port, true, "mosquitto start");
+    }
+
+    /// Stops the broker cleanly (SIGTERM: it saves its persistence file) and waits for it.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            c.wait().unwrap();
+        }
+        wait_port(self.port, false, "mosquitto stop");
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The `[site]` used end to end: open around the clock, so tests pass at any hour.
+pub const SITE_TOML: &str = aula_hub::testsite::SITE_TOML;
+
+/// The hub as a child process (`e2e-hub`), its config and data in `dir`.
+pub struct HubProcess {
+    pub http: String,
+    pub db: PathBuf,
+    exe: PathBuf,
+    config: PathBuf,
+    child: Option<Child>,
+}
+
+impl HubProcess {
+    /// `exe` is the `e2e-hub` binary: `env!("CARGO_BIN_EXE_e2e-hub")` in the test.
+    pub fn start(exe: &str, dir: &Path, broker_port: u16) -> HubProcess {
+        std::fs::write(dir.join("site.toml"), SITE_TOML).unwrap();
+        let http_port = free_port();
+        let db = dir.join("hub.db");
+        let config = dir.join("hub.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[hub]\nsite = \"site.toml\"\ndb = \"hub.db\"\nhttp = \"127.0.0.1:{http_port}\"\n\
+                 public_url = \"http://127.0.0.1:{http_port}\"\nclient_id = \"aula-hub-e2e\"\n\n\
+                 [broker]\nurl = \"mqtt://127.0.0.1:{broker_port}\"\n"
+            ),
+        )
+        .unwrap();
+        let mut h = HubProcess { http: format!("http://127.0.0.1:{http_port}"), db, exe: exe.into(), config, child: None };
+        h.restart();
+        h
+    }
+
+    /// Starts the hub process (again) with the same config and database.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "hub already running");
+        let child = Command::new(&self.exe)
+            .arg(&self.config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start e2e-hub");
+        self.child = Some(child);
+        let port: u16 = self.http.rsplit(':').next().unwrap().parse().unwrap();
+        wait_port(port, true, "hub HTTP");
+    }
+
+    /// SIGKILL: no shutdown code runs, as with a pulled power cord for the process.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        reqwest::get(format!("{}{path}", self.http)).await.unwrap().error_for_status().unwrap().json().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        reqwest::Client::new().post(format!("{}{path}", self.http)).json(&body).send().await.unwrap()
+    }
+
+    /// Rows in the hub's device-message store (stored once per envelope id).
+    pub fn stored_messages(&self, kind: &str) -> u64 {
+        let path = self.db.with_file_name("hub-devices.db");
+        let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM messages WHERE kind = ?1", [kind], |r| r.get::<_, i64>(0)).unwrap() as u64
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A device agent (kiosk kind) on `port`, its outbox in `dir`.
+pub async fn device(dir: &Path, name: &str, port: u16) -> (Agent, AgentEvents) {
+    let mut cfg = AgentConfig::new(
+        SiteId::new("test").unwrap(),
+        DeviceId::new(name).unwrap(),
+        DeviceKind::Kiosk,
+        "127.0.0.1",
+        port,
+        dir.join(format!("{name}-outbox.db")),
+    );
+    cfg.health_interval_s = 0;
+    cfg.keepalive_s = 2;
+    Agent::start(cfg, "e2e").await.expect("agent starts")
+}

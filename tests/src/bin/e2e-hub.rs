@@ -1,0 +1,17 @@
+//! The hub as a child process for end-to-end tests: `e2e-hub <hub.toml>`. Runs
+//! `aula_hub::run` until SIGTERM, or until the test kills it with SIGKILL.
+
+use anyhow::Context;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
+    let path = std::env::args().nth(1).context("usage: e2e-hub <hub.toml>")?;
+    let config = aula_hub::config::HubConfig::load(path.as_ref())?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    aula_hub::run(config, async move {
+        term.recv().await;
+    })
+    .await?;
+    Ok(())
+}
