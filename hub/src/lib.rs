@@ -1,1 +1,213 @@
-//! aula-hub (placeholder until its issue lands).
+//! # aula-hub
+//!
+//! One hub per site: it runs the queue engine ([`aula_engine::Engine`]) behind MQTT and HTTP.
+//!
+//! What goes in: device requests (`hub/request/<verb>`: issue a ticket, check in, help),
+//! device status/health/events and survey answers over MQTT; staff actions over the JSON API.
+//! What comes out: replies on `device/<id>/reply`, the retained [`aula_protocol::QueueState`]
+//! on `queue/state`, each [`aula_protocol::CallEvent`] on `queue/call`, the retained hub status,
+//! the JSON API and the customers' "follow my number" page.
+//!
+//! Key types and files, in reading order:
+//! - [`config::HubConfig`] (`config.rs`): `hub.toml` validated once, errors name file and key.
+//! - [`run`] (this file): wires everything and stops when `shutdown` resolves.
+//! - [`hub::Hub`] (`hub.rs`): the shared core (engine, device store, clock, counters).
+//! - `ingest.rs`: batches of MQTT messages → one transaction → replies → acks.
+//! - `mqtt.rs`: the session (fixed id, persistent, manual acks, last will) and the publisher.
+//! - `api.rs`, `follow.rs`: HTTP. `broker.rs`: embedded rumqttd. `store.rs`: device store.
+//! - `cli.rs`, `client.rs`, `lobby.rs`: the `aula-hub` binary's commands.
+//!
+//! Invariants: a device message is acknowledged to the broker only after it is committed;
+//! the hub never writes topic strings itself (only [`aula_protocol::Topics`] does); the engine
+//! gets `now` from [`clock::Clock`], never reads a clock.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), aula_hub::RunError> {
+//! let config = aula_hub::config::HubConfig::load("config/hub.toml".as_ref())?;
+//! // Runs until Ctrl-C; tests pass any future (a oneshot receiver) instead.
+//! aula_hub::run(config, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+pub mod broker;
+pub mod cli;
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod follow;
+pub mod hub;
+pub mod ingest;
+pub mod lobby;
+pub mod mqtt;
+pub mod stats;
+pub mod store;
+#[doc(hidden)]
+pub mod testsite;
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::{BookingSource, BrokerConfig, HubConfig};
+use crate::hub::Hub;
+
+/// Why the hub could not start (running problems are logged and survived).
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("opening the queue database {path}: {source}")]
+    Engine {
+        path: String,
+        #[source]
+        source: aula_engine::EngineError,
+    },
+    #[error("opening the device database {path}: {source}")]
+    Store {
+        path: String,
+        #[source]
+        source: store::StoreError,
+    },
+    #[error(transparent)]
+    Broker(#[from] broker::BrokerError),
+    #[error(transparent)]
+    Mqtt(#[from] mqtt::MqttError),
+    #[error("HTTP on {addr}: {source}")]
+    Http {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A started hub: where it listens and the shared core (tests and the lobby demo read it).
+pub struct Started {
+    pub http: SocketAddr,
+    pub hub: Arc<Hub>,
+}
+
+/// Runs the hub until `shutdown` resolves, then announces itself offline and returns.
+pub async fn run(config: HubConfig, shutdown: impl Future<Output = ()>) -> Result<(), RunError> {
+    run_with(config, shutdown, None).await
+}
+
+/// [`run`], telling `started` where the API listens once everything is up (with
+/// `http = 127.0.0.1:0` in the config the port is chosen by the OS).
+pub async fn run_with(
+    config: HubConfig,
+    shutdown: impl Future<Output = ()>,
+    started: Option<oneshot::Sender<Started>>,
+) -> Result<(), RunError> {
+    if let Some(dir) = config.db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let t0 = std::time::Instant::now();
+    let engine = aula_engine::Engine::open(&config.db, config.site.clone())
+        .map_err(|source| RunError::Engine { path: config.db.display().to_string(), source })?;
+    tracing::info!(db = %config.db.display(), replay_ms = t0.elapsed().as_millis() as u64, "queue log replayed");
+    let devices_path = config.devices_db();
+    let devices = store::DeviceStore::open(&devices_path)
+        .map_err(|source| RunError::Store { path: devices_path.display().to_string(), source })?;
+
+    if let BrokerConfig::Embedded { listen } = config.broker {
+        broker::start_embedded(listen)?;
+    }
+
+    let (hub, changes) = Hub::new(engine, devices, config.clock, config.public_url.clone());
+    let hub = Arc::new(hub);
+
+    let options = mqtt::options(&config, &hub.topics)?;
+    let (client, eventloop) = rumqttc::AsyncClient::new(options, 1024);
+    let (to_ingest, incoming) = mpsc::unbounded_channel();
+    let driver = tokio::spawn(mqtt::drive(eventloop, client.clone(), hub.clone(), to_ingest));
+    let ingest = tokio::spawn(ingest::run(hub.clone(), client.clone(), incoming));
+    let publisher = tokio::spawn(mqtt::publisher(client.clone(), hub.clone(), changes));
+    let ticker = tokio::spawn(tick_loop(hub.clone()));
+    let bookings = config.bookings.clone().map(|b| tokio::spawn(bookings_loop(hub.clone(), b)));
+
+    let listener = tokio::net::TcpListener::bind(config.http)
+        .await
+        .map_err(|source| RunError::Http { addr: config.http, source })?;
+    let http_addr = listener.local_addr().map_err(|source| RunError::Http { addr: config.http, source })?;
+    tracing::info!(http = %http_addr, site = %hub.topics.site(), "hub running");
+    if let Some(tx) = started {
+        let _ = tx.send(Started { http: http_addr, hub: hub.clone() });
+    }
+
+    let (stop_http, http_stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(
+        axum::serve(listener, api::router(hub.clone()))
+            .with_graceful_shutdown(async {
+                let _ = http_stopped.await;
+            })
+            .into_future(),
+    );
+
+    shutdown.await;
+    tracing::info!("hub stopping");
+    let _ = stop_http.send(());
+    ticker.abort();
+    if let Some(b) = bookings {
+        b.abort();
+    }
+    // Give in-flight work a moment: the last batch's acks and the final state.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    mqtt::publish_status(&client, &hub, false).await;
+    let _ = client.disconnect().await;
+    let driver_abort = driver.abort_handle();
+    if tokio::time::timeout(Duration::from_secs(2), driver).await.is_err() {
+        driver_abort.abort();
+    }
+    ingest.abort();
+    publisher.abort();
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    tracing::info!("hub stopped");
+    Ok(())
+}
+
+/// The engine's timers (no-show windows, day rollover), once a second; also refreshes the
+/// wall when time alone changed what it shows (a service opening).
+async fn tick_loop(hub: Arc<Hub>) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut n: u64 = 0;
+    loop {
+        every.tick().await;
+        n += 1;
+        if !hub.tick() && n % 15 == 0 {
+            // The publisher skips a state equal to the last one, so this is cheap.
+            hub.notify(hub::Change::State);
+        }
+    }
+}
+
+/// Re-imports bookings from the configured file or URL every `refresh`.
+async fn bookings_loop(hub: Arc<Hub>, b: config::Bookings) {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().ok();
+    let mut every = tokio::time::interval(b.refresh);
+    loop {
+        every.tick().await;
+        let text = match &b.source {
+            BookingSource::File(p) => tokio::fs::read_to_string(p).await.map_err(|e| format!("{}: {e}", p.display())),
+            BookingSource::Url(u) => match &http {
+                None => Err("no HTTP client".into()),
+                Some(c) => match c.get(u).send().await.and_then(|r| r.error_for_status()) {
+                    Ok(r) => r.text().await.map_err(|e| format!("{u}: {e}")),
+                    Err(e) => Err(format!("{u}: {e}")),
+                },
+            },
+        };
+        match text {
+            Ok(t) => match hub.import_bookings(&t) {
+                Ok(s) => tracing::info!(added = s.added, updated = s.updated, skipped = s.skipped.len(), "bookings imported"),
+                Err(e) => tracing::warn!(error = %e, "importing bookings failed"),
+            },
+            Err(e) => tracing::warn!(error = %e, "reading bookings failed; keeping the ones we have"),
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! `hub-bench`: measures the hub through a real, private Mosquitto on loopback and prints a
+//! table beside the targets. The hub runs as a child process (`aula-hub serve`, found next
+//! to this binary) so its memory can be read from /proc. Build both in release first:
+//! `cargo build --release -p aula-hub && target/release/hub-bench`.
+//!
+//! Measured:
+//! - issue-a-ticket round trip device → hub → device, sequential, p50/p99 (target p99 < 10 ms);
+//! - raw Mosquitto QoS-1 publish → subscribe throughput (the ceiling of this machine);
+//! - hub ingest of device events, each committed (WAL, synchronous=FULL) before its ack,
+//!   with the ratio to raw Mosquitto (target ≥ 2,000 msg/s);
+//! - the hub's peak RSS during that load (target < 50 MB).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use aula_protocol::{
+    DeviceEvent, DeviceId, Envelope, Lang, Needs, Reply, Request, RequestKind, ServiceId, SiteId, Topic, Topics,
+};
+use clap::Parser;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use tokio::sync::mpsc;
+
+#[derive(Debug, Parser)]
+#[command(about = "Benchmark the hub through a private Mosquitto")]
+struct Args {
+    /// Sequential issue-ticket round trips to time.
+    #[arg(long, default_value_t = 1000)]
+    requests: usize,
+    /// Device events for the ingest and raw-broker runs.
+    #[arg(long, default_value_t = 20000)]
+    events: usize,
+    /// Concurrent publishing devices.
+    #[arg(long, default_value_t = 4)]
+    publishers: usize,
+    /// Mosquitto's max_inflight_messages (the hub's batch size is bounded by it).
+    #[arg(long, default_value_t = 100)]
+    inflight: usize,
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_port(port: u16) -> anyhow::Result<()> {
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(20) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    bail!("nothing listens on {port}")
+}
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A connected client and its incoming publishes.
+async fn client(port: u16, id: &str, subscribe: &[String]) -> (AsyncClient, mpsc::UnboundedReceiver<rumqttc::Publish>) {
+    let mut o = MqttOptions::new(id, "127.0.0.1", port);
+    o.set_keep_alive(Duration::from_secs(30)).set_inflight(100).set_max_packet_size(1 << 20, 1 << 20);
+    let (c, mut ev) = AsyncClient::new(o, 1000);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
+    let want = subscribe.len();
+    tokio::spawn(async move {
+        let mut subacks = 0;
+        if want == 0 {
+            let _ = ready_tx.send(());
+        }
+        loop {
+            match ev.poll().await {
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    let _ = tx.send(p);
+                }
+                Ok(Event::Incoming(Packet::ConnAck(_))) if want == 0 => {}
+                Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    subacks += 1;
+                    if subacks == want {
+                        let _ = ready_tx.send(());
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    for s in subscribe {
+        c.subscribe(s.clone(), QoS::AtLeastOnce).await.unwrap();
+    }
+    let _ = ready_rx.recv().await;
+    (c, rx)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let hub_bin: PathBuf = std::env::current_exe()?.with_file_name("aula-hub");
+    if !hub_bin.exists() {
+        bail!("{} not found: build it first (cargo build --release -p aula-hub)", hub_bin.display());
+    }
+
+    // Private Mosquitto.
+    let mport = free_port();
+    let mconf = dir.path().join("mosquitto.conf");
+    std::fs::write(
+        &mconf,
+        format!(
+            "listener {mport} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_inflight_messages {}\n",
+            args.inflight
+        ),
+    )?;
+    let _mosquitto = Killed(Command::new("mosquitto").arg("-c").arg(&mconf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().context("starting mosquitto")?);
+    wait_port(mport)?;
+
+    // Hub child.
+    std::fs::write(dir.path().join("site.toml"), aula_hub::testsite::SITE_TOML)?;
+    let hport = free_port();
+    std::fs::write(
+        dir.path().join("hub.toml"),
+        format!("[hub]\nsite = \"site.toml\"\ndb = \"aula.db\"\nhttp = \"127.0.0.1:{hport}\"\n[broker]\nurl = \"mqtt://127.0.0.1:{mport}\"\n"),
+    )?;
+    let hub = Killed(
+        Command::new(&hub_bin)
+            .args(["serve", "--config"])
+            .arg(dir.path().join("hub.toml"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting aula-hub")?,
+    );
+    let hub_pid = hub.0.id();
+    wait_port(hport)?;
+    let api = aula_hub::client::HubClient::new(&format!("http://127.0.0.1:{hport}"));
+    let topics = Topics::new(SiteId::new("test")?);
+    tokio::time::sleep(Duration::from_millis(300)).await; // hub subscribed
+    let rss_idle = rss_kb(hub_pid).unwrap_or(0);
+
+    // 1. Round trips.
+    let device = DeviceId::new("bench-kiosk")?;
+    let (kiosk, mut replies) = client(mport, "bench-kiosk", &[topics.topic(&Topic::DeviceReply(device.clone()))]).await;
+    let req_topic = topics.topic(&Topic::HubRequest(aula_protocol::Verb::IssueTicket));
+    let services = ["vero", "kela", "poliisi"];
+    let mut lat = Vec::with_capacity(args.requests);
+    for i in 0..args.requests + 50 {
+        let req = Envelope::new(Request {
+            device: device.clone(),
+            lang: Lang::fi(),
+            kind: RequestKind::IssueTicket { service: ServiceId::new(services[i % 3])?, needs: Needs::default(), offline: None },
+        });
+        let t = Instant::now();
+        kiosk.publish(req_topic.clone(), QoS::AtLeastOnce, false, req.encode()).await?;
+        loop {
+            let p = tokio::time::timeout(Duration::from_secs(5), replies.recv()).await.context("reply timeout")?.context("closed")?;
+            let r = aula_protocol::decode::<Reply>(&p.payload)?;
+            if r.body.request_id == req.id {
+                break;
+            }
+        }
+        if i >= 50 {
+            lat.push(t.elapsed());
+        }
+    }
+    lat.sort();
+    let (p50, p99) = (pct(&lat, 0.50), pct(&lat, 0.99));
+
+    // 2. Raw broker throughput: publishers → one QoS-1 subscriber.
+    let sample = Envelope::new(DeviceEvent::TapsRejected { count: 12 }).encode();
+    let raw_topic = "bench/raw".to_string();
+    let (_sub, mut raw_rx) = client(mport, "bench-raw-sub", std::slice::from_ref(&raw_topic)).await;
+    let per = args.events / args.publishers;
+    let total = per * args.publishers;
+    let mut pubs = Vec::new();
+    for k in 0..args.publishers {
+        pubs.push(client(mport, &format!("bench-raw-pub-{k}"), &[]).await.0);
+    }
+    let t = Instant::now();
+    for p in pubs.clone() {
+        let topic = raw_topic.clone();
+        let payload = sample.clone();
+        tokio::spawn(async move {
+            for _ in 0..per {
+                let _ = p.publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone()).await;
+            }
+        });
+    }
+    for _ in 0..total {
+        tokio::time::timeout(Duration::from_secs(30), raw_rx.recv()).await.context("raw subscriber stalled")?;
+    }
+    let raw_rate = total as f64 / t.elapsed().as_secs_f64();
+
+    // 3. Hub ingest of device events (each stored and committed before its ack).
+    let before = api.stats().await?.device_messages;
+    let mut devs = Vec::new();
+    for k in 0..args.publishers {
+        let id = DeviceId::new(format!("bench-dev-{k}"))?;
+        devs.push((client(mport, &format!("bench-dev-{k}"), &[]).await.0, topics.topic(&Topic::DeviceEvent(id))));
+    }
+    let t = Instant::now();
+    for (c, topic) in devs {
+        tokio::spawn(async move {
+            for i in 0..per {
+                let e = Envelope::new(DeviceEvent::TapsRejected { count: i as u32 }).encode();
+                let _ = c.publish(topic.clone(), QoS::AtLeastOnce, false, e).await;
+            }
+        });
+    }
+    let mut rss_peak = rss_kb(hub_pid).unwrap_or(0);
+    loop {
+        let s = api.stats().await?;
+        rss_peak = rss_peak.max(rss_kb(hub_pid).unwrap_or(0));
+        if s.device_messages - before >= total as u64 {
+            break;
+        }
+        if t.elapsed() > Duration::from_secs(120) {
+            bail!("hub stored {} of {total} events in 120 s", s.device_messages - before);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let hub_rate = total as f64 / t.elapsed().as_secs_f64();
+    let stats = api.stats().await?;
+    let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
+
+    println!("hub-bench: {} round trips, {total} events from {} devices, Mosquitto max_inflight_messages {}", args.requests, args.publishers, args.inflight);
+    println!("| measure | result | target |");
+    println!("|---|---|---|");
+    println!("| issue-ticket round trip p50 | {} | |", ms(p50));
+    println!("| issue-ticket round trip p99 | {} | < 10 ms |", ms(p99));
+    println!("| raw Mosquitto QoS-1 pub→sub | {raw_rate:.0} msg/s | (ceiling) |");
+    println!("| hub ingest, durable (commit before ack) | {hub_rate:.0} msg/s | ≥ 2,000 msg/s |");
+    println!("| hub / raw ratio | {:.2} | |", hub_rate / raw_rate);
+    println!("| mean batch (messages per commit) | {:.1} | |", stats.received as f64 / stats.batches.max(1) as f64);
+    println!("| hub RSS idle / peak under load | {:.1} / {:.1} MB | < 50 MB |", rss_idle as f64 / 1024.0, rss_peak as f64 / 1024.0);
+    drop(hub);
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! The `aula-hub` command line: `serve`, `check-config`, `lobby`, `bench`, and the staff
+//! commands (`counter …`, `ticket …`, `queue show`) that talk to a running hub's HTTP API,
+//! so a site can run its queue from a terminal before the web console exists. Also the text
+//! rendering of the queue wall that `queue show` and the lobby demo print.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use aula_protocol::{Lang, QueueState, ServiceId};
+use clap::{Args, Parser, Subcommand};
+
+pub const DEFAULT_HUB: &str = "http://127.0.0.1:8080";
+
+#[derive(Debug, Parser)]
+#[command(name = "aula-hub", version, about = "Aula hub: queue engine, MQTT, JSON API for one site")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the hub (Ctrl-C or SIGTERM stops it cleanly).
+    Serve(ConfigArg),
+    /// Validate the configuration (and the site file it names) and exit.
+    CheckConfig(ConfigArg),
+    /// The one-command lobby demo: hub, embedded broker, simulated kiosk and counters.
+    Lobby(LobbyArgs),
+    /// Counter actions (talk to a running hub).
+    Counter {
+        #[command(subcommand)]
+        action: CounterCmd,
+    },
+    /// Ticket actions (talk to a running hub).
+    Ticket {
+        #[command(subcommand)]
+        action: TicketCmd,
+    },
+    /// The queue (talk to a running hub).
+    Queue {
+        #[command(subcommand)]
+        action: QueueCmd,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    #[arg(long, default_value = "config/hub.toml")]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct HubArg {
+    /// Base URL of the running hub's API.
+    #[arg(long, env = "AULA_HUB", default_value = DEFAULT_HUB)]
+    pub hub: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CounterArg {
+    #[arg(long)]
+    pub counter: String,
+    #[command(flatten)]
+    pub hub: HubArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CounterCmd {
+    /// Call the next customer (or a given number with --number).
+    Call {
+        #[command(flatten)]
+        c: CounterArg,
+        /// Only from these services (default: the counter's own).
+        #[arg(long)]
+        service: Vec<ServiceId>,
+        /// Call this number out of order, e.g. V007.
+        #[arg(long)]
+        number: Option<String>,
+    },
+    /// Announce the called number again.
+    Recall(CounterArg),
+    /// The called customer arrived.
+    Start(CounterArg),
+    /// Service done.
+    Finish(CounterArg),
+    /// The called customer did not come.
+    NoShow(CounterArg),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TicketCmd {
+    /// Issue a walk-in ticket (staff desk).
+    Issue {
+        #[arg(long)]
+        service: ServiceId,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Move a ticket (id or today's number) to another service.
+    Transfer {
+        #[arg(long)]
+        ticket: String,
+        #[arg(long)]
+        service: ServiceId,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Cancel a ticket (id or today's number).
+    Cancel {
+        #[arg(long)]
+        ticket: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCmd {
+    /// Print the queue wall as text.
+    Show {
+        #[command(flatten)]
+        hub: HubArg,
+        #[arg(long, default_value = "fi")]
+        lang: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LobbyArgs {
+    #[arg(long, default_value = "config/hub.toml")]
+    pub config: PathBuf,
+    /// Start the simulated day at this local time of the site (HH:MM, next weekday), so a
+    /// demo outside office hours still shows an open lobby. Default: now, real time.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// How much faster than real time the simulated day runs.
+    #[arg(long, default_value_t = 20.0)]
+    pub speed: f64,
+    /// Stop after this many real seconds (default: until Ctrl-C).
+    #[arg(long)]
+    pub seconds: Option<u64>,
+    /// Seconds between queue-wall printouts.
+    #[arg(long, default_value_t = 5)]
+    pub print_every: u64,
+}
+
+/// The queue wall as text: services with waiting counts and wait ranges, counters with their
+/// current numbers, latest calls.
+pub fn render_wall(qs: &QueueState, lang: &Lang) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "== {} (#{}) ==", qs.site_name.get(lang), qs.seq);
+    if let Some(a) = &qs.announcement {
+        let _ = writeln!(out, "!! {}", a.get(lang));
+    }
+    let _ = writeln!(out, "{:<34} {:>4} {:>7} {:>9}", "service", "pfx", "waiting", "wait");
+    for s in &qs.services {
+        if !s.open_today {
+            continue;
+        }
+        let wait = match (s.open_now, s.wait) {
+            (false, _) => "closed".to_string(),
+            (true, Some(w)) => format!("{}-{} min", w.low_min, w.high_min),
+            (true, None) => "-".to_string(),
+        };
+        let name: String = s.name.get(lang).chars().take(34).collect();
+        let _ = writeln!(out, "{name:<34} {:>4} {:>7} {wait:>9}", s.prefix, s.waiting);
+    }
+    let _ = writeln!(out, "counters:");
+    for c in &qs.counters {
+        let current = c.current.as_ref().map(|n| n.to_string()).unwrap_or_else(|| "-".into());
+        let _ = writeln!(out, "  {:<24} {current}", c.name.get(lang));
+    }
+    if !qs.calls.is_empty() {
+        let calls: Vec<String> = qs.calls.iter().take(6).map(|c| format!("{}→{}", c.number, c.counter)).collect();
+        let _ = writeln!(out, "latest calls: {}", calls.join("  "));
+    }
+    out
+}

@@ -1,0 +1,350 @@
+//! The hub's own configuration file (`config/hub.toml`): raw TOML ([`RawConfig`]) is read
+//! once and validated into [`HubConfig`]; every error names the file, the key and the
+//! expected form, e.g. `hub.toml: broker.url: expected mqtt://host:port or mqtts://host:port,
+//! found "localhost"`.
+//!
+//! ```toml
+//! [hub]
+//! site = "site.toml"                  # the engine's [site] file, relative to this file
+//! db = "../var/hub/aula.db"           # SQLite event log (engine); devices DB beside it
+//! http = "127.0.0.1:8080"             # JSON API and "follow my number" pages
+//! public_url = "http://127.0.0.1:8080" # base of follow links printed as QR codes
+//! client_id = "aula-hub"              # fixed MQTT client id (persistent session)
+//!
+//! [hub.bookings]                      # optional
+//! source = "bookings.ics"             # file (relative to this file) or https:// URL
+//! refresh_s = 300
+//!
+//! [embedded_broker]                   # used only when [broker] is absent
+//! listen = "127.0.0.1:1883"
+//!
+//! [broker]                            # optional: an external broker (Mosquitto)
+//! url = "mqtt://127.0.0.1:1883"       # or mqtts://host:8883
+//! username = "hub"
+//! password = "secret"
+//! ca_file = "/etc/aula/ca.pem"        # TLS only
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aula_engine::SiteConfig;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::clock::Clock;
+
+/// A hub configuration that cannot be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {message}")]
+    Read { file: String, message: String },
+    #[error("{file}: {key}: {message}")]
+    Syntax { file: String, key: String, message: String },
+    #[error("{file}: {key}: expected {expected}, found {found}")]
+    Invalid { file: String, key: String, expected: String, found: String },
+    /// The site file named by `hub.site` is wrong; the engine's error names its file and key.
+    #[error("{file}: hub.site: {source}")]
+    Site {
+        file: String,
+        #[source]
+        source: aula_engine::ConfigError,
+    },
+}
+
+/// `hub.toml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub hub: RawHub,
+    pub broker: Option<RawBroker>,
+    pub embedded_broker: Option<RawEmbedded>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHub {
+    pub site: String,
+    pub db: String,
+    pub http: Option<String>,
+    pub public_url: Option<String>,
+    pub client_id: Option<String>,
+    pub bookings: Option<RawBookings>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBookings {
+    pub source: String,
+    pub refresh_s: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBroker {
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub ca_file: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmbedded {
+    pub listen: Option<String>,
+}
+
+/// Where the hub's MQTT traffic goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BrokerConfig {
+    /// Start rumqttd in-process, listening here (the single-machine default).
+    Embedded { listen: SocketAddr },
+    /// Connect to an existing broker (Mosquitto in production).
+    External(ExternalBroker),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalBroker {
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Where bookings come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BookingSource {
+    File(PathBuf),
+    Url(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bookings {
+    pub source: BookingSource,
+    pub refresh: Duration,
+}
+
+/// A validated hub configuration: everything [`crate::run`] needs.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// The file it was read from (for messages).
+    pub origin: String,
+    pub site: SiteConfig,
+    pub db: PathBuf,
+    pub http: SocketAddr,
+    pub public_url: String,
+    pub client_id: String,
+    pub bookings: Option<Bookings>,
+    pub broker: BrokerConfig,
+    /// The hub's clock. The system clock unless a demo or test shifts it.
+    pub clock: Clock,
+}
+
+pub const DEFAULT_HTTP: &str = "127.0.0.1:8080";
+pub const DEFAULT_EMBEDDED: &str = "127.0.0.1:1883";
+pub const DEFAULT_CLIENT_ID: &str = "aula-hub";
+
+impl HubConfig {
+    /// Reads and validates `path`; relative paths inside are resolved against its folder.
+    pub fn load(path: &Path) -> Result<HubConfig, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read { file: file.clone(), message: e.to_string() })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::from_toml(&text, &file, base)
+    }
+
+    /// Parses and validates TOML text; `file` names it in errors, `base` resolves relative
+    /// paths.
+    pub fn from_toml(text: &str, file: &str, base: &Path) -> Result<HubConfig, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let key = match e.span() {
+                Some(r) => format!("line {}", text[..r.start.min(text.len())].matches('\n').count() + 1),
+                None => "(document)".into(),
+            };
+            ConfigError::Syntax { file: file.into(), key, message: e.message().trim().to_owned() }
+        })?;
+        raw.validate(file, base)
+    }
+}
+
+impl RawConfig {
+    pub fn validate(self, file: &str, base: &Path) -> Result<HubConfig, ConfigError> {
+        let invalid = |key: &str, expected: &str, found: &str| ConfigError::Invalid {
+            file: file.into(),
+            key: key.into(),
+            expected: expected.into(),
+            found: format!("{found:?}"),
+        };
+        let resolve = |p: &str| if Path::new(p).is_absolute() { PathBuf::from(p) } else { base.join(p) };
+
+        let site_path = resolve(&self.hub.site);
+        let site = SiteConfig::load(&site_path).map_err(|source| ConfigError::Site { file: file.into(), source })?;
+
+        if self.hub.db.trim().is_empty() {
+            return Err(invalid("hub.db", "a file path for the SQLite database", &self.hub.db));
+        }
+        let db = resolve(&self.hub.db);
+
+        let http_s = self.hub.http.unwrap_or_else(|| DEFAULT_HTTP.into());
+        let http: SocketAddr =
+            http_s.parse().map_err(|_| invalid("hub.http", "an address and port such as 127.0.0.1:8080", &http_s))?;
+
+        let public_url = self.hub.public_url.unwrap_or_else(|| format!("http://{http}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(invalid("hub.public_url", "an http:// or https:// URL", &public_url));
+        }
+        let public_url = public_url.trim_end_matches('/').to_owned();
+
+        let client_id = self.hub.client_id.unwrap_or_else(|| DEFAULT_CLIENT_ID.into());
+        if client_id.is_empty() || client_id.len() > 64 || client_id.contains(['/', '+', '#']) {
+            return Err(invalid("hub.client_id", "1-64 characters without / + #", &client_id));
+        }
+
+        let bookings = match self.hub.bookings {
+            None => None,
+            Some(b) => {
+                let refresh_s = b.refresh_s.unwrap_or(300);
+                if refresh_s == 0 {
+                    return Err(invalid("hub.bookings.refresh_s", "seconds, at least 1", "0"));
+                }
+                let source = if b.source.starts_with("https://") || b.source.starts_with("http://") {
+                    BookingSource::Url(b.source)
+                } else if b.source.trim().is_empty() {
+                    return Err(invalid("hub.bookings.source", "a file path or an https:// URL", &b.source));
+                } else {
+                    BookingSource::File(resolve(&b.source))
+                };
+                Some(Bookings { source, refresh: Duration::from_secs(refresh_s) })
+            }
+        };
+
+        let broker = match self.broker {
+            Some(b) => BrokerConfig::External(parse_broker(b, &invalid, &resolve)?),
+            None => {
+                let listen_s = self.embedded_broker.and_then(|e| e.listen).unwrap_or_else(|| DEFAULT_EMBEDDED.into());
+                let listen = listen_s
+                    .parse()
+                    .map_err(|_| invalid("embedded_broker.listen", "an address and port such as 127.0.0.1:1883", &listen_s))?;
+                BrokerConfig::Embedded { listen }
+            }
+        };
+
+        Ok(HubConfig {
+            origin: file.into(),
+            site,
+            db,
+            http,
+            public_url,
+            client_id,
+            bookings,
+            broker,
+            clock: Clock::system(),
+        })
+    }
+}
+
+fn parse_broker(
+    b: RawBroker,
+    invalid: &dyn Fn(&str, &str, &str) -> ConfigError,
+    resolve: &dyn Fn(&str) -> PathBuf,
+) -> Result<ExternalBroker, ConfigError> {
+    const EXPECTED: &str = "mqtt://host:port or mqtts://host:port";
+    let (tls, rest) = if let Some(r) = b.url.strip_prefix("mqtt://") {
+        (false, r)
+    } else if let Some(r) = b.url.strip_prefix("mqtts://") {
+        (true, r)
+    } else {
+        return Err(invalid("broker.url", EXPECTED, &b.url));
+    };
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| invalid("broker.url", EXPECTED, &b.url))?),
+        None => (rest, if tls { 8883 } else { 1883 }),
+    };
+    if host.is_empty() || host.contains('/') {
+        return Err(invalid("broker.url", EXPECTED, &b.url));
+    }
+    if b.username.is_none() && b.password.is_some() {
+        return Err(invalid("broker.username", "a user name when broker.password is set", ""));
+    }
+    let ca_file = b.ca_file.map(|c| resolve(&c));
+    if let Some(ca) = &ca_file {
+        if !tls {
+            return Err(invalid("broker.ca_file", "only with an mqtts:// url", &ca.display().to_string()));
+        }
+        if !ca.is_file() {
+            return Err(invalid("broker.ca_file", "an existing PEM file", &ca.display().to_string()));
+        }
+    }
+    Ok(ExternalBroker { host: host.into(), port, tls, username: b.username, password: b.password, ca_file })
+}
+
+impl HubConfig {
+    /// The devices database (status, health, events, feedback) beside the engine's log.
+    pub fn devices_db(&self) -> PathBuf {
+        let stem = self.db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "aula".into());
+        self.db.with_file_name(format!("{stem}-devices.db"))
+    }
+
+    /// Host and port MQTT clients (and the hub itself) connect to.
+    pub fn mqtt_host_port(&self) -> (String, u16) {
+        match &self.broker {
+            BrokerConfig::Embedded { listen } => {
+                let ip = if listen.ip().is_unspecified() { "127.0.0.1".to_string() } else { listen.ip().to_string() };
+                (ip, listen.port())
+            }
+            BrokerConfig::External(e) => (e.host.clone(), e.port),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("site.toml"), crate::testsite::SITE_TOML).unwrap();
+        dir
+    }
+
+    fn check(toml: &str, expected_in_error: &[&str]) {
+        let dir = site_dir();
+        let err = HubConfig::from_toml(toml, "hub.toml", dir.path()).unwrap_err().to_string();
+        for e in expected_in_error {
+            assert!(err.contains(e), "{err:?} should contain {e:?}");
+        }
+    }
+
+    #[test]
+    fn errors_name_file_key_and_expected_form() {
+        check("[hub]\nsite='site.toml'\ndb='a.db'\n[broker]\nurl='localhost'\n", &["hub.toml", "broker.url", "mqtt://"]);
+        check("[hub]\nsite='site.toml'\ndb='a.db'\nhttp='nope'\n", &["hub.toml", "hub.http", "127.0.0.1:8080"]);
+        check("[hub]\nsite='missing.toml'\ndb='a.db'\n", &["hub.toml", "hub.site", "missing.toml"]);
+        check("[hub]\nsite='site.toml'\ndb='a.db'\ncolour='red'\n", &["hub.toml", "colour"]);
+        check("[hub]\nsite='site.toml'\ndb='a.db'\n[hub.bookings]\nsource='b.ics'\nrefresh_s=0\n", &["hub.bookings.refresh_s"]);
+        check("[hub]\nsite='site.toml'\ndb='a.db'\n[broker]\nurl='mqtt://h:1883'\nca_file='ca.pem'\n", &["broker.ca_file", "mqtts"]);
+    }
+
+    #[test]
+    fn defaults_and_embedded_broker() {
+        let dir = site_dir();
+        let c = HubConfig::from_toml("[hub]\nsite='site.toml'\ndb='a.db'\n", "hub.toml", dir.path()).unwrap();
+        assert_eq!(c.http.to_string(), DEFAULT_HTTP);
+        assert_eq!(c.broker, BrokerConfig::Embedded { listen: DEFAULT_EMBEDDED.parse().unwrap() });
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.db, dir.path().join("a.db"));
+        assert_eq!(c.devices_db(), dir.path().join("a-devices.db"));
+        let c = HubConfig::from_toml(
+            "[hub]\nsite='site.toml'\ndb='a.db'\n[broker]\nurl='mqtts://broker.lan'\nusername='hub'\npassword='x'\n",
+            "hub.toml",
+            dir.path(),
+        )
+        .unwrap();
+        let BrokerConfig::External(e) = c.broker else { panic!() };
+        assert_eq!((e.host.as_str(), e.port, e.tls), ("broker.lan", 8883, true));
+    }
+}

@@ -1,0 +1,129 @@
+//! `aula-hub`: the binary edge. Parses the command line, sets up logging, and hands over to
+//! the library (`aula_hub::run`, the lobby demo, or the API client for staff commands).
+//! Exit codes: 0 ok, 1 the command failed (message on stderr), 2 bad usage (clap).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use aula_hub::cli::{Cli, Command, CounterCmd, QueueCmd, TicketCmd, render_wall};
+use aula_hub::client::HubClient;
+use aula_hub::config::HubConfig;
+use aula_protocol::Lang;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,rumqttd=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("aula-hub: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(a) => {
+            let config = HubConfig::load(&a.config)?;
+            aula_hub::run(config, shutdown_signal()).await?;
+        }
+        Command::CheckConfig(a) => {
+            let c = HubConfig::load(&a.config)?;
+            println!(
+                "{}: ok — site {} ({} services, {} counters), db {}, http {}, broker {:?}",
+                a.config.display(),
+                c.site.id,
+                c.site.services.len(),
+                c.site.counters.len(),
+                c.db.display(),
+                c.http,
+                c.broker
+            );
+        }
+        Command::Lobby(a) => {
+            let config = HubConfig::load(&a.config)?;
+            let opts = aula_hub::lobby::LobbyOptions {
+                at: a.at,
+                speed: a.speed,
+                print_every: Duration::from_secs(a.print_every.max(1)),
+            };
+            let seconds = a.seconds;
+            let stop = async move {
+                match seconds {
+                    Some(s) => tokio::select! { _ = tokio::time::sleep(Duration::from_secs(s)) => {}, _ = shutdown_signal() => {} },
+                    None => shutdown_signal().await,
+                }
+            };
+            aula_hub::lobby::run(config, opts, stop, |s| println!("{s}")).await?;
+        }
+        Command::Counter { action } => counter(action).await?,
+        Command::Ticket { action } => match action {
+            TicketCmd::Issue { service, hub } => {
+                let t = HubClient::new(&hub.hub).issue(service).await?;
+                println!("{} ({}), {} ahead, follow: {}", t.number, t.service, t.people_ahead, t.follow_url.unwrap_or_default());
+            }
+            TicketCmd::Transfer { ticket, service, hub } => {
+                let t = HubClient::new(&hub.hub).transfer(&ticket, service).await?;
+                println!("{ticket} → {} ({}), {} ahead", t.number, t.service, t.people_ahead);
+            }
+            TicketCmd::Cancel { ticket, hub } => {
+                HubClient::new(&hub.hub).cancel(&ticket).await?;
+                println!("{ticket} cancelled");
+            }
+        },
+        Command::Queue { action: QueueCmd::Show { hub, lang } } => {
+            let lang = Lang::new(lang).context("--lang")?;
+            let qs = HubClient::new(&hub.hub).queue().await?;
+            print!("{}", render_wall(&qs, &lang));
+        }
+    }
+    Ok(())
+}
+
+async fn counter(action: CounterCmd) -> anyhow::Result<()> {
+    let print_call = |c: aula_protocol::CallEvent| println!("{} → counter {} ({:?})", c.number, c.counter, c.kind);
+    match action {
+        CounterCmd::Call { c, service, number } => {
+            let api = HubClient::new(&c.hub.hub);
+            let call = match number {
+                Some(n) => api.call_number(&c.counter, n.parse().map_err(anyhow::Error::msg)?).await?,
+                None => api.call_next(&c.counter, service).await?,
+            };
+            print_call(call);
+        }
+        CounterCmd::Recall(c) => print_call(HubClient::new(&c.hub.hub).recall(&c.counter).await?),
+        CounterCmd::Start(c) => {
+            HubClient::new(&c.hub.hub).counter_action(&c.counter, "start").await?;
+            println!("counter {}: serving", c.counter);
+        }
+        CounterCmd::Finish(c) => {
+            HubClient::new(&c.hub.hub).counter_action(&c.counter, "finish").await?;
+            println!("counter {}: finished", c.counter);
+        }
+        CounterCmd::NoShow(c) => {
+            HubClient::new(&c.hub.hub).counter_action(&c.counter, "no-show").await?;
+            println!("counter {}: no-show", c.counter);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! The hub's MQTT session (rumqttc): connection options, the event-loop task, and the
+//! publisher of the queue state and calls.
+//!
+//! Session: a fixed client id with `clean_session = false`, so QoS-1 messages sent while the
+//! hub is down wait at the broker; MANUAL acks, so the broker forgets a message only after the
+//! ingest loop ([`crate::ingest`]) has committed it; retained `hub/status` online on every
+//! connect, and the same topic offline as last will.
+//!
+//! The event loop runs on its own task and only forwards: rumqttc's client talks to the event
+//! loop through a bounded channel, so awaiting a publish inside the loop that must drain that
+//! channel would deadlock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aula_protocol::{Envelope, HubStatus, QueueState, Topic};
+use rumqttc::{AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, Publish, QoS, Transport};
+use thiserror::Error;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::config::{BrokerConfig, HubConfig};
+use crate::hub::{Change, Hub};
+use crate::stats::Stats;
+
+/// At most this often the retained queue state is republished for ordinary changes; a call
+/// goes out at once.
+pub const STATE_DEBOUNCE: Duration = Duration::from_millis(100);
+
+/// Largest packet the hub's client accepts from the broker. Above the protocol's own limit on
+/// purpose: a 1 MB payload must reach the decoder to be counted as `too_large` and
+/// acknowledged. If rumqttc refused it, the connection would drop and the broker would
+/// redeliver the same message forever (a poison message).
+pub const MAX_INCOMING_PACKET: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, Error)]
+pub enum MqttError {
+    #[error("broker ca_file {path}: {message}")]
+    Ca { path: String, message: String },
+}
+
+/// The hub's connection options.
+pub fn options(config: &HubConfig, topics: &aula_protocol::Topics) -> Result<MqttOptions, MqttError> {
+    let (host, port) = config.mqtt_host_port();
+    let mut o = MqttOptions::new(config.client_id.clone(), host, port);
+    o.set_clean_session(false)
+        .set_manual_acks(true)
+        .set_keep_alive(Duration::from_secs(15))
+        .set_max_packet_size(MAX_INCOMING_PACKET, 256 * 1024)
+        .set_request_channel_capacity(1024)
+        .set_inflight(200);
+    let offline = Envelope::new(HubStatus { online: false, version: env!("CARGO_PKG_VERSION").into() });
+    o.set_last_will(LastWill::new(topics.topic(&Topic::HubStatus), offline.encode(), QoS::AtLeastOnce, true));
+    if let BrokerConfig::External(b) = &config.broker {
+        if let (Some(u), p) = (&b.username, &b.password) {
+            o.set_credentials(u.clone(), p.clone().unwrap_or_default());
+        }
+        if b.tls {
+            let transport = match &b.ca_file {
+                Some(path) => {
+                    let ca = std::fs::read(path)
+                        .map_err(|e| MqttError::Ca { path: path.display().to_string(), message: e.to_string() })?;
+                    Transport::tls(ca, None, None)
+                }
+                None => Transport::tls_with_default_config(),
+            };
+            o.set_transport(transport);
+        }
+    }
+    Ok(o)
+}
+
+/// Polls the event loop for ever: forwards publishes to the ingest loop, and on every
+/// (re)connect subscribes to the hub's filters, announces the hub online and asks for the
+/// retained state to be republished.
+///
+/// The channel to the ingest loop is unbounded on purpose: a bounded one can deadlock (this
+/// loop waits for room while the ingest loop waits for this loop to take its acks). Its
+/// length is bounded by the broker's in-flight window, since unacknowledged QoS-1 messages
+/// are all the broker sends ahead.
+pub async fn drive(mut eventloop: EventLoop, client: AsyncClient, hub: Arc<Hub>, to_ingest: mpsc::UnboundedSender<Publish>) {
+    let mut failures: u32 = 0;
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                if to_ingest.send(p).is_err() {
+                    return; // ingest stopped: shutting down
+                }
+            }
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                failures = 0;
+                tracing::info!(session_present = ack.session_present, "connected to MQTT broker");
+                let client = client.clone();
+                let hub = hub.clone();
+                // Not awaited here: these go through the channel this loop drains.
+                tokio::spawn(async move {
+                    for f in hub.topics.hub_filters() {
+                        if let Err(e) = client.subscribe(f.clone(), QoS::AtLeastOnce).await {
+                            tracing::error!(filter = f, error = %e, "subscribe failed");
+                        }
+                    }
+                    publish_status(&client, &hub, true).await;
+                    hub.notify(Change::Resync);
+                });
+            }
+            Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => {
+                // Our own clean disconnect (shutdown): let the packet go out, then stop, so
+                // nothing reconnects behind a successor using the same client id.
+                let _ = tokio::time::timeout(Duration::from_millis(200), eventloop.poll()).await;
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                Stats::inc(&hub.stats.mqtt_reconnects);
+                failures = failures.saturating_add(1);
+                let wait = Duration::from_millis(200 * u64::from(failures.min(25)));
+                if failures == 1 || failures % 25 == 0 {
+                    tracing::warn!(error = %e, retry_in = ?wait, "MQTT connection lost; reconnecting");
+                }
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+pub async fn publish_status(client: &AsyncClient, hub: &Hub, online: bool) {
+    let status = Envelope::new(HubStatus { online, version: env!("CARGO_PKG_VERSION").into() });
+    if let Err(e) = client.publish(hub.topics.topic(&Topic::HubStatus), QoS::AtLeastOnce, true, status.encode()).await {
+        tracing::warn!(error = %e, "publishing hub status failed");
+    }
+}
+
+/// Sends out what changed: each call at once on `queue/call` (QoS 1), the retained queue
+/// state at most every [`STATE_DEBOUNCE`] (immediately after a call), skipping states equal
+/// to the last one published. Ends when every sender of `changes` is gone.
+pub async fn publisher(client: AsyncClient, hub: Arc<Hub>, mut changes: mpsc::UnboundedReceiver<Change>) {
+    let state_topic = hub.topics.topic(&Topic::QueueState);
+    let call_topic = hub.topics.topic(&Topic::QueueCall);
+    let mut last: Option<QueueState> = None;
+    let mut last_at = Instant::now() - STATE_DEBOUNCE;
+    let mut due: Option<Instant> = None;
+    loop {
+        let change = match due {
+            Some(at) => tokio::select! {
+                c = changes.recv() => c,
+                _ = tokio::time::sleep_until(at) => { due = None; publish_state(&client, &hub, &state_topic, &mut last).await; last_at = Instant::now(); continue; }
+            },
+            None => changes.recv().await,
+        };
+        match change {
+            None => return,
+            Some(Change::Call(ev)) => {
+                let env = Envelope::new(ev);
+                match client.publish(call_topic.clone(), QoS::AtLeastOnce, false, env.encode()).await {
+                    Ok(()) => Stats::inc(&hub.stats.calls_published),
+                    Err(e) => tracing::warn!(error = %e, "publishing a call failed"),
+                }
+                due = None;
+                publish_state(&client, &hub, &state_topic, &mut last).await;
+                last_at = Instant::now();
+            }
+            Some(Change::Resync) => {
+                last = None;
+                due = None;
+                publish_state(&client, &hub, &state_topic, &mut last).await;
+                last_at = Instant::now();
+            }
+            Some(Change::State) => {
+                let at = last_at + STATE_DEBOUNCE;
+                if at <= Instant::now() && due.is_none() {
+                    publish_state(&client, &hub, &state_topic, &mut last).await;
+                    last_at = Instant::now();
+                } else if due.is_none() {
+                    due = Some(at);
+                }
+            }
+        }
+    }
+}
+
+async fn publish_state(client: &AsyncClient, hub: &Hub, topic: &str, last: &mut Option<QueueState>) {
+    let mut qs = hub.queue_state();
+    if let Some(prev) = last.as_ref() {
+        let mut same = qs.clone();
+        same.seq = prev.seq;
+        if &same == prev {
+            return;
+        }
+        // The engine's seq counts logged events; an announcement changes the state
+        // without an event, so keep the sequence strictly increasing ourselves.
+        qs.seq = qs.seq.max(prev.seq + 1);
+    }
+    let env = Envelope::new(qs.clone());
+    match client.publish(topic.to_owned(), QoS::AtLeastOnce, true, env.encode()).await {
+        Ok(()) => {
+            Stats::inc(&hub.stats.state_published);
+            *last = Some(qs);
+        }
+        Err(e) => tracing::warn!(error = %e, "publishing the queue state failed"),
+    }
+}

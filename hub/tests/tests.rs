@@ -1,0 +1,11 @@
+//! Integration tests of the hub over real MQTT: a private Mosquitto per test (or the
+//! embedded broker), the hub in-process through `aula_hub::run_with`, devices as plain
+//! rumqttc clients. Each module says what behaviour it protects.
+
+mod support;
+
+mod api;
+mod bad_input;
+mod durability;
+mod embedded;
+mod requests;
