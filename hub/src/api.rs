@@ -277,7 +277,9 @@ async fn devices(State(hub): S) -> Result<Response, Failure> {
 }
 
 async fn stats(State(hub): S) -> Response {
-    Json(hub.stats.view()).into_response()
+    let mut v = hub.stats.view();
+    v.mqtt_ready = hub.mqtt_ready();
+    Json(v).into_response()
 }
 
 async fn announcement(State(hub): S, body: Result<Json<Localized>, JsonRejection>) -> Result<Response, Failure> {

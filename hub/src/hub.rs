@@ -53,6 +53,8 @@ pub struct Hub {
     public_url: String,
     announcement: Mutex<Option<Localized>>,
     changes: mpsc::UnboundedSender<Change>,
+    /// Connected and subscribed to the hub's filters.
+    mqtt_ready: tokio::sync::watch::Sender<bool>,
 }
 
 /// What the "follow my number" page shows: no personal data, only the number and its place.
@@ -86,6 +88,7 @@ impl Hub {
             public_url,
             announcement: Mutex::new(None),
             changes: tx,
+            mqtt_ready: tokio::sync::watch::Sender::new(false),
         };
         (hub, rx)
     }
@@ -98,6 +101,20 @@ impl Hub {
 
     fn devices_store(&self) -> MutexGuard<'_, DeviceStore> {
         self.devices.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn set_mqtt_ready(&self, ready: bool) {
+        self.mqtt_ready.send_replace(ready);
+    }
+
+    pub fn mqtt_ready(&self) -> bool {
+        *self.mqtt_ready.borrow()
+    }
+
+    /// Waits until the hub is connected and subscribed (false on timeout).
+    pub async fn wait_mqtt_ready(&self, timeout: std::time::Duration) -> bool {
+        let mut rx = self.mqtt_ready.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(|r| *r)).await.is_ok()
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -134,6 +134,11 @@ pub async fn run_with(
         .await
         .map_err(|source| RunError::Http { addr: config.http, source })?;
     let http_addr = listener.local_addr().map_err(|source| RunError::Http { addr: config.http, source })?;
+    // Devices' requests before the first SUBACK would be lost on a brand-new session, so
+    // report "started" once subscribed; a broker that is down does not block the API.
+    if !hub.wait_mqtt_ready(Duration::from_secs(5)).await {
+        tracing::warn!("MQTT broker not reachable yet; serving the API and retrying in the background");
+    }
     tracing::info!(http = %http_addr, site = %hub.topics.site(), "hub running");
     if let Some(tx) = started {
         let _ = tx.send(Started { http: http_addr, hub: hub.clone() });

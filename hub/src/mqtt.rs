@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aula_protocol::{Envelope, HubStatus, QueueState, Topic};
-use rumqttc::{AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, Publish, QoS, Transport};
+use rumqttc::{AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, Publish, QoS, SubscribeFilter, Transport};
 use thiserror::Error;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -94,14 +94,17 @@ pub async fn drive(mut eventloop: EventLoop, client: AsyncClient, hub: Arc<Hub>,
                 let hub = hub.clone();
                 // Not awaited here: these go through the channel this loop drains.
                 tokio::spawn(async move {
-                    for f in hub.topics.hub_filters() {
-                        if let Err(e) = client.subscribe(f.clone(), QoS::AtLeastOnce).await {
-                            tracing::error!(filter = f, error = %e, "subscribe failed");
-                        }
+                    // One SUBSCRIBE for all filters: its SUBACK marks the hub ready.
+                    let filters = hub.topics.hub_filters().into_iter().map(|f| SubscribeFilter::new(f, QoS::AtLeastOnce));
+                    if let Err(e) = client.subscribe_many(filters).await {
+                        tracing::error!(error = %e, "subscribe failed");
                     }
                     publish_status(&client, &hub, true).await;
                     hub.notify(Change::Resync);
                 });
+            }
+            Ok(Event::Incoming(Packet::SubAck(_))) => {
+                hub.set_mqtt_ready(true);
             }
             Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => {
                 // Our own clean disconnect (shutdown): let the packet go out, then stop, so
@@ -111,6 +114,7 @@ pub async fn drive(mut eventloop: EventLoop, client: AsyncClient, hub: Arc<Hub>,
             }
             Ok(_) => {}
             Err(e) => {
+                hub.set_mqtt_ready(false);
                 Stats::inc(&hub.stats.mqtt_reconnects);
                 failures = failures.saturating_add(1);
                 let wait = Duration::from_millis(200 * u64::from(failures.min(25)));

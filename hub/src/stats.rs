@@ -51,6 +51,9 @@ pub struct StatsView {
     pub calls_published: u64,
     pub store_failures: u64,
     pub mqtt_reconnects: u64,
+    /// Connected to the broker and subscribed (filled in by the API).
+    #[serde(default)]
+    pub mqtt_ready: bool,
     /// Refused messages per reason, e.g. `{"not_json": 1, "unknown_topic": 2}`.
     pub rejected: BTreeMap<String, u64>,
 }
@@ -93,6 +96,7 @@ impl Stats {
             calls_published: g(&self.calls_published),
             store_failures: g(&self.store_failures),
             mqtt_reconnects: g(&self.mqtt_reconnects),
+            mqtt_ready: false,
             rejected: self.rejected.lock().expect("stats lock").iter().map(|(k, v)| (k.clone(), v.count)).collect(),
         }
     }
