@@ -53,6 +53,7 @@
 mod agent;
 pub mod commands;
 pub mod config;
+pub mod dropbox;
 mod error;
 mod events;
 pub mod health;
