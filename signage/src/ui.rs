@@ -158,9 +158,12 @@ fn refresh(inner: &Rc<Inner>) {
         }
         Screen::Counter(w, id) => {
             let view = state.counter_view(id, now);
-            push_counter(&w.global::<CounterAdapter>(), &view);
+            let mut shown = inner.shown.borrow_mut();
+            if !matches!(shown.as_ref(), Some(Shown::Counter(v)) if *v == view) {
+                push_counter(&w.global::<CounterAdapter>(), &view);
+            }
             let r = (view.lang.clone(), 0);
-            *inner.shown.borrow_mut() = Some(Shown::Counter(view));
+            *shown = Some(Shown::Counter(view));
             r
         }
     };

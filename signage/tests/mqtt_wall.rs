@@ -10,7 +10,7 @@ use aula_signage::feed::MqttFeed;
 use aula_signage::wall::Timing;
 use aula_signage::{WallAdapter, fixture};
 use i_slint_backend_testing::ElementHandle;
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 
 use crate::common::{Broker, Hub, advance_ms, pump_until, signage};
 
@@ -29,15 +29,15 @@ fn a_call_on_mosquitto_is_announced_twice_then_moves_to_history() {
     hub.publish(Topic::HubStatus, HubStatus { online: true, version: "test".into() });
     hub.publish(Topic::QueueState, fixture::state(1));
 
-    let ui = signage(Mode::Wall(Orientation::Landscape), &["en"], chrono::Utc::now(), Timing::default(), (1920, 1080));
+    // The wall's clock runs on Slint's mock time from the fixture's moment.
+    let ui = signage(Mode::Wall(Orientation::Landscape), &["en"], fixture::now(), Timing::default(), (1920, 1080));
     let (tx, rx) = std::sync::mpsc::channel();
     MqttFeed::new(broker.link(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
     let adapter = ui.wall().unwrap().global::<WallAdapter>();
-    pump_until(&ui, &rx, 10, || adapter.get_services().iter().count() == 8);
+    pump_until(&ui, &rx, 10, || adapter.get_services().row_count() == 8);
     assert_eq!(value_of(&ui, "Previous call")[0], "P112 Counter 1");
 
-    let mut call = fixture::call("K032", "3", "kela", chrono::Duration::zero(), CallKind::Call);
-    call.called_at = chrono::Utc::now();
+    let call = fixture::call("K032", "3", "kela", chrono::Duration::zero(), CallKind::Call);
     hub.publish(Topic::QueueCall, call);
     pump_until(&ui, &rx, 10, || value_of(&ui, "Now calling") == ["K032 Counter 3"]);
     assert!(!value_of(&ui, "Previous call").contains(&"K032 Counter 3".to_string()));
@@ -86,11 +86,11 @@ fn stale_notice_appears_when_the_broker_goes_silent_and_clears_by_itself() {
     let hub = Hub::connect(port);
     hub.publish(Topic::QueueState, fixture::state(1));
 
-    let ui = signage(Mode::Wall(Orientation::Landscape), &["en"], chrono::Utc::now(), Timing::default(), (1920, 1080));
+    let ui = signage(Mode::Wall(Orientation::Landscape), &["en"], fixture::now(), Timing::default(), (1920, 1080));
     let (tx, rx) = std::sync::mpsc::channel();
     MqttFeed::new(broker.link(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
     let adapter = ui.wall().unwrap().global::<WallAdapter>();
-    pump_until(&ui, &rx, 10, || adapter.get_services().iter().count() == 8);
+    pump_until(&ui, &rx, 10, || adapter.get_services().row_count() == 8);
     let stale_shown = || ElementHandle::find_by_accessible_label(ui.wall().unwrap(), STALE).next().is_some();
     assert!(!stale_shown());
 
