@@ -31,7 +31,11 @@ fn port_open(port: u16) -> bool {
 fn wait_port(port: u16, open: bool, what: &str) {
     let start = Instant::now();
     while port_open(port) != open {
-        assert!(start.elapsed() < Duration::from_secs(15), "{what}: port {port} never became {}", if open { "open" } else { "closed" });
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "{what}: port {port} never became {}",
+            if open { "open" } else { "closed" }
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -125,7 +129,8 @@ impl HubProcess {
             ),
         )
         .unwrap();
-        let mut h = HubProcess { http: format!("http://127.0.0.1:{http_port}"), db, exe: exe.into(), config, child: None };
+        let mut h =
+            HubProcess { http: format!("http://127.0.0.1:{http_port}"), db, exe: exe.into(), config, child: None };
         h.restart();
         h
     }

@@ -90,19 +90,20 @@ async fn hub_killed_mid_traffic_comes_back_with_exactly_its_log() {
     let by_request: BTreeMap<MessageId, TicketNumber> =
         engine.tickets().filter_map(|t| t.request.map(|r| (r, t.number.clone()))).collect();
     for (req, number) in &all {
-        assert_eq!(by_request.get(req), Some(number), "ticket {number} for request {req} missing from the log after the crash");
+        assert_eq!(
+            by_request.get(req),
+            Some(number),
+            "ticket {number} for request {req} missing from the log after the crash"
+        );
     }
     assert_eq!(by_request.len(), all.len(), "the log has tickets no kiosk was given");
 
     let replayed = serde_json::to_value(engine.queue_state(chrono::Utc::now())).unwrap();
     let summary = |q: &serde_json::Value| -> Vec<(String, u64, String)> {
-        let waiting = q["services"].as_array().unwrap().iter().map(|s| (s["id"].to_string(), s["waiting"].as_u64().unwrap()));
-        let counters: BTreeMap<String, String> = q["counters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| (c["id"].to_string(), c["current"].to_string()))
-            .collect();
+        let waiting =
+            q["services"].as_array().unwrap().iter().map(|s| (s["id"].to_string(), s["waiting"].as_u64().unwrap()));
+        let counters: BTreeMap<String, String> =
+            q["counters"].as_array().unwrap().iter().map(|c| (c["id"].to_string(), c["current"].to_string())).collect();
         waiting.map(|(id, w)| (id, w, format!("{counters:?}"))).collect()
     };
     assert_eq!(summary(&live), summary(&replayed), "live state differs from a replay of the log");

@@ -4,4 +4,5 @@
 //! says, and no ticket a customer was given is lost or given twice.
 
 mod crash;
+mod licenses;
 mod outage;

@@ -31,7 +31,10 @@ async fn broker_stopped_for_30s_mid_traffic_loses_nothing_and_stores_nothing_twi
             broker.stop();
             down_since = Some(Instant::now());
         }
-        let id = agent.send_event(DeviceEvent::TapsRejected { count: i }).await.expect("outbox accepts while broker is down");
+        let id = agent
+            .send_event(DeviceEvent::TapsRejected { count: i })
+            .await
+            .expect("outbox accepts while broker is down");
         sent.insert(id.0);
         // Spread the messages sent during the outage over part of it, like real traffic.
         if i >= STOP_AT {
@@ -54,8 +57,7 @@ async fn broker_stopped_for_30s_mid_traffic_loses_nothing_and_stores_nothing_twi
     let conn = rusqlite::Connection::open(hub.db.with_file_name("hub-devices.db")).unwrap();
     let mut stmt = conn.prepare("SELECT id FROM messages WHERE kind = 'event'").unwrap();
     let stored: Vec<Vec<u8>> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-    let stored_set: BTreeSet<_> =
-        stored.iter().map(|b| uuid_from(b)).collect();
+    let stored_set: BTreeSet<_> = stored.iter().map(|b| uuid_from(b)).collect();
     assert_eq!(stored.len(), stored_set.len(), "a message was stored twice");
     let lost: Vec<_> = sent.difference(&stored_set).collect();
     assert!(lost.is_empty(), "{} of {TOTAL} messages lost, e.g. {:?}", lost.len(), lost.first());
@@ -72,9 +74,5 @@ async fn broker_stopped_for_30s_mid_traffic_loses_nothing_and_stores_nothing_twi
 }
 
 fn uuid_from(b: &[u8]) -> uuid::Uuid {
-    if b.len() == 16 {
-        uuid::Uuid::from_slice(b).unwrap()
-    } else {
-        std::str::from_utf8(b).unwrap().parse().unwrap()
-    }
+    if b.len() == 16 { uuid::Uuid::from_slice(b).unwrap() } else { std::str::from_utf8(b).unwrap().parse().unwrap() }
 }
