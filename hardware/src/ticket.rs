@@ -244,10 +244,15 @@ pub(crate) fn wrap(text: &str, width: usize) -> impl Iterator<Item = &str> {
         let end = if hard_end == rest.len() {
             hard_end
         } else {
-            // Break at the last space within the limit, if there is one.
-            match rest[..hard_end + 1].rfind(' ') {
-                Some(sp) if sp > 0 => sp,
-                _ => hard_end,
+            // Break at the last space within the limit (a space right after it counts), if
+            // there is one. `hard_end` is a char boundary; `hard_end + 1` may not be.
+            if rest[hard_end..].starts_with(' ') {
+                hard_end
+            } else {
+                match rest[..hard_end].rfind(' ') {
+                    Some(sp) if sp > 0 => sp,
+                    _ => hard_end,
+                }
             }
         };
         let (piece, tail) = rest.split_at(end);
@@ -268,6 +273,9 @@ mod tests {
         // Multi-byte chars count as one column each.
         let lines: Vec<_> = wrap("ääää öööö", 4).collect();
         assert_eq!(lines, ["ääää", "öööö"]);
+        // Regression (found by proptest): a multi-byte char right after the limit panicked.
+        let lines: Vec<_> = wrap("abcdä€ x", 4).collect();
+        assert_eq!(lines, ["abcd", "ä€ x"]);
     }
 
     #[test]

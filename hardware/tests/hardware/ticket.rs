@@ -130,3 +130,36 @@ fn rendered_ticket_has_paper_width_and_a_qr_sized_area() {
         assert!(dark > plain_dark + 5000, "QR modules are drawn");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever the caller puts in a ticket (any Unicode, control characters, ESC sequences),
+    /// the stream stays a valid one: strict decoding succeeds, the only ESC/POS commands are
+    /// ours, and the number comes back (with `?` for what PC858 lacks).
+    #[test]
+    fn any_text_renders_to_a_stream_with_only_our_commands(
+        site in "\\PC{0,40}",
+        number in "[A-Z]{1,2}[0-9]{1,4}",
+        service in ".{0,60}",
+        needs in proptest::option::of("[\\x00-\\x1f a-zäöåÄÖÅ€中🙂]{0,80}"),
+        url in proptest::option::of("https://[a-z]{1,20}/[ -~]{0,60}"),
+    ) {
+        let t = TicketContent {
+            site_name: site,
+            number: number.clone(),
+            service,
+            needs_text: needs,
+            qr_url: url.clone(),
+            ..Default::default()
+        };
+        for paper in [PaperWidth::Mm58, PaperWidth::Mm80] {
+            let b = render_ticket(&t, paper).unwrap();
+            let ops = decode::decode(&b).unwrap();
+            proptest::prop_assert!(ops.contains(&Op::Text(number.clone())));
+            let qrs: Vec<_> = ops.iter().filter_map(|o| match o { Op::Qr { data, .. } => Some(data.clone()), _ => None }).collect();
+            proptest::prop_assert_eq!(qrs, url.clone().into_iter().collect::<Vec<_>>());
+            proptest::prop_assert_eq!(ops.iter().filter(|o| matches!(o, Op::Cut { .. })).count(), 1);
+        }
+    }
+}
