@@ -116,8 +116,8 @@ pub enum DecodeError {
     #[error("{command} at byte {offset} has invalid parameter {value:#04x}")]
     InvalidParameter { offset: usize, command: &'static str, value: u8 },
     /// A QR code the `qrcode` crate cannot rebuild (data too long for any version).
-    #[error("QR code at byte {offset} cannot be rebuilt: {reason}")]
-    Qr { offset: usize, reason: String },
+    #[error("QR code cannot be rebuilt: {reason}")]
+    Qr { reason: String },
     /// PNG encoding failed.
     #[error("PNG encoding: {0}")]
     Png(#[from] image::ImageError),
@@ -617,7 +617,7 @@ impl Canvas {
             QrEcLevel::H => EcLevel::H,
         };
         let code = QrCode::with_error_correction_level(data.as_bytes(), level)
-            .map_err(|e| DecodeError::Qr { offset: 0, reason: e.to_string() })?;
+            .map_err(|e| DecodeError::Qr { reason: e.to_string() })?;
         let n = code.width() as u32;
         let colors = code.to_colors();
         let x0 = self.x_for(n * module);

@@ -105,3 +105,21 @@ fn gpio_serde_errors_name_the_bad_value() {
         assert!(e.contains(needle), "{needle:?} not in {e}");
     }
 }
+
+#[test]
+fn serial_printer_on_a_non_tty_fails_at_open_with_the_path() {
+    // `stty` refuses a regular file; the error must say which port and why, at start-up.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ttyFAKE");
+    std::fs::write(&path, b"").unwrap();
+    let c = printer_cfg(&format!("kind = \"serial\"\npath = {:?}\nbaud = 9600\npaper = \"58mm\"", path.display().to_string()))
+        .unwrap();
+    match printer::open(&c) {
+        Err(OpenError::Serial { path: p, reason }) => {
+            assert_eq!(p, path);
+            assert!(!reason.is_empty());
+        }
+        Err(e) => panic!("expected a serial error, got {e}"),
+        Ok(_) => panic!("a regular file is not a serial port"),
+    }
+}
