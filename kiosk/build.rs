@@ -7,6 +7,9 @@ fn main() {
     println!("cargo:rerun-if-env-changed=SLINT_EMIT_DEBUG_INFO");
     let config = slint_build::CompilerConfiguration::new()
         .with_style("fluent".into())
+        // One msgid, one translation, wherever it appears: simpler .po files for translators
+        // (the default would key every string by its component name).
+        .with_default_translation_context(slint_build::DefaultTranslationContext::None)
         .with_bundled_translations(concat!(env!("CARGO_MANIFEST_DIR"), "/lang"));
     slint_build::compile_with_config("ui/main.slint", config).expect("Slint UI compiles");
 }

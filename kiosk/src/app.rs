@@ -370,18 +370,17 @@ impl Kiosk {
 
     fn service_items(&self, flow: &Flow, lang: &Lang) -> Vec<ServiceItem> {
         let mut services: Vec<&ServiceView> = flow.services_today();
-        // Grouped by authority (stable: the hub's order within an authority is kept).
+        // Grouped by authority (stable: the hub's order within an authority is kept); each
+        // tile names its authority when the service name does not.
         services.sort_by(|a, b| a.authority.get(lang).cmp(b.authority.get(lang)));
-        let mut prev: Option<String> = None;
         let today = self.local(self.clock.now().1).date_naive();
         services
             .into_iter()
             .map(|s| {
                 let authority = s.authority.get(lang).to_owned();
                 let name = s.name.get(lang).to_owned();
-                // One service named like its authority needs no heading.
-                let show = prev.as_deref() != Some(authority.as_str()) && authority != name;
-                prev = Some(authority.clone());
+                // A service named like its authority needs no authority line.
+                let show = authority != name;
                 let (opens_time, opens_day) = self.opens(s.opens_next, today);
                 ServiceItem {
                     id: s.id.as_str().into(),

@@ -186,7 +186,8 @@ impl KioskConfig {
                 "one of kiosk.languages",
             ));
         }
-        let missing = raw.kiosk.site_name.missing(&[Lang::fi(), Lang::sv(), Lang::en()]);
+        let required = [Lang::fi(), Lang::sv(), Lang::en()];
+        let missing = raw.kiosk.site_name.missing(&required);
         if !missing.is_empty() {
             return Err(invalid(
                 "kiosk.site_name",

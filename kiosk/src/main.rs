@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Parser;
+use slint::ComponentHandle;
 
 #[derive(Parser)]
 #[command(version, about = "Aula check-in / queue-number kiosk")]

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use aula_protocol::Topics;
 
+use slint::ComponentHandle;
+
 use crate::KioskWindow;
 use crate::app::{Kiosk, SiteInfo, SystemClock};
 use crate::config::KioskConfig;
