@@ -99,6 +99,11 @@ impl MqttHub {
             true,
         ));
         let (client, mut connection) = Client::new(opts, 64);
+        // Small request/reply messages: without TCP_NODELAY, Nagle's algorithm meets the
+        // peer's delayed ACK and every round trip costs ~40 ms.
+        let mut net = connection.eventloop.network_options();
+        net.set_tcp_nodelay(true);
+        connection.eventloop.set_network_options(net);
         let shared = Arc::new(Shared {
             client,
             settings,

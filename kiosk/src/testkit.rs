@@ -14,9 +14,10 @@ use aula_protocol::{
 use chrono::{NaiveTime, Utc};
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 
-/// A private `mosquitto -p PORT` on localhost, killed (by PID) on drop.
+/// A private Mosquitto on a free localhost port, killed (by PID) on drop.
 pub struct Mosquitto {
     child: Child,
+    conf: std::path::PathBuf,
     pub port: u16,
 }
 
@@ -24,8 +25,16 @@ impl Mosquitto {
     /// Starts a broker on a free port and waits until it accepts connections.
     pub fn start() -> std::io::Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        // A config file rather than `-p`: `set_tcp_nodelay` (as production should set it)
+        // keeps small request/reply messages from waiting on delayed ACKs.
+        let conf = std::env::temp_dir().join(format!("aula-kiosk-mosquitto-{port}.conf"));
+        std::fs::write(
+            &conf,
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\n"),
+        )?;
         let child = Command::new("mosquitto")
-            .args(["-p", &port.to_string()])
+            .arg("-c")
+            .arg(&conf)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
@@ -36,7 +45,7 @@ impl Mosquitto {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Ok(Self { child, port })
+        Ok(Self { child, conf, port })
     }
 }
 
@@ -44,6 +53,7 @@ impl Drop for Mosquitto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.conf);
     }
 }
 
@@ -67,6 +77,9 @@ impl Responder {
         let mut opts = MqttOptions::new("aula-test-hub", "127.0.0.1", port);
         opts.set_keep_alive(Duration::from_secs(5));
         let (client, mut conn) = Client::new(opts, 64);
+        let mut net = conn.eventloop.network_options();
+        net.set_tcp_nodelay(true);
+        conn.eventloop.set_network_options(net);
         let received = Arc::new(Mutex::new(Received::default()));
         let rec = received.clone();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();

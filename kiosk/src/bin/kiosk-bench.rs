@@ -36,7 +36,9 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
         i_slint_backend_testing::TestingBackendOptions {
-            mock_time: false,
+            // Slint's own clock is mocked because mock clicks advance it; the kiosk's flow and
+            // every figure here use the real monotonic clock.
+            mock_time: true,
             threading: false,
             renderer_name: Some("software".into()),
         },
