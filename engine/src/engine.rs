@@ -74,7 +74,7 @@ impl Engine {
 
     fn with_store(store: Store, site: SiteConfig) -> Result<Engine, EngineError> {
         let mut state = State::default();
-        store.for_each(|ev| state.apply(&ev))?;
+        store.for_each(|ev| state.apply_owned(ev))?;
         Ok(Engine { site, store, state, batch_depth: 0, poisoned: false })
     }
 
@@ -113,7 +113,7 @@ impl Engine {
     /// Re-derives the state from the log (after a failed commit).
     fn rebuild(&mut self) -> Result<(), EngineError> {
         let mut state = State::default();
-        self.store.for_each(|ev| state.apply(&ev))?;
+        self.store.for_each(|ev| state.apply_owned(ev))?;
         self.state = state;
         Ok(())
     }
@@ -630,7 +630,9 @@ impl Engine {
             .filter_map(|c| c.current)
             .filter(|id| self.state.tickets.get(id).is_some_and(|t| &t.service == service))
             .count() as u32;
-        let (mean_min, sd_min) = service_stats(self.state.service_minutes.get(service), svc.service_time_min);
+        // Counter occupancy (call → release), with the configured service time plus a minute
+        // for walking up as the prior.
+        let (mean_min, sd_min) = service_stats(self.state.desk_minutes.get(service), svc.service_time_min + 1.0);
         Some(WaitInputs { ahead, at_counters, counters, mean_min, sd_min })
     }
 
@@ -801,7 +803,7 @@ impl Engine {
 pub fn replay(events: impl IntoIterator<Item = Event>) -> State {
     let mut state = State::default();
     for ev in events {
-        state.apply(&ev);
+        state.apply_owned(ev);
     }
     state
 }

@@ -3,6 +3,7 @@
 //! the only way it changes, so the engine's state and a replay of the log cannot differ.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use aula_protocol::{CallKind, CounterId, DeviceId, Lane, MessageId, ServiceId, TicketId, TicketNumber};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,6 +12,50 @@ use tracing::warn;
 use crate::appointments::Booking;
 use crate::event::{Event, EventKind, Issued};
 use crate::ticket::{Phase, Ticket};
+
+/// A fast non-cryptographic hasher (the Fx mix used by rustc). Keys here are UUIDs, ids and
+/// numbers the engine made itself, so hash flooding is not a concern, and SipHash was a
+/// measurable share of replaying a million events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        for &b in chunks.remainder() {
+            self.add(b as u64);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Hash map / set with [`FxHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// How many finished services per service feed the wait estimate.
 pub const HISTORY: usize = 30;
@@ -23,7 +68,7 @@ pub struct DayNumbers {
     /// Highest online sequence drawn.
     pub last: u32,
     /// Every sequence in use (online, offline and transferred-in numbers of this prefix).
-    pub used: HashSet<u32>,
+    pub used: FastSet<u32>,
 }
 
 /// The waiting lines of one service. Keys sort by order time then ticket id, so equal times
@@ -92,27 +137,31 @@ pub struct RecentCall {
 /// Everything derived from the log.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
-    pub tickets: HashMap<TicketId, Ticket>,
+    pub tickets: FastMap<TicketId, Ticket>,
     /// Request id → ticket it created (idempotency).
-    pub requests: HashMap<MessageId, TicketId>,
+    pub requests: FastMap<MessageId, TicketId>,
     /// Keyed by prefix and day: a transferred ticket keeps its number, so a prefix's numbers
     /// may live in another service's line.
-    pub numbers: HashMap<(String, NaiveDate), DayNumbers>,
+    pub numbers: FastMap<(String, NaiveDate), DayNumbers>,
     /// A day's number → the latest ticket holding it (a transfer keeps the number).
-    pub by_number: HashMap<(NaiveDate, TicketNumber), TicketId>,
+    pub by_number: FastMap<(NaiveDate, TicketNumber), TicketId>,
     pub lines: BTreeMap<ServiceId, Lines>,
     /// Tickets not yet final.
     pub open: BTreeSet<TicketId>,
     pub counters: BTreeMap<CounterId, CounterState>,
     /// Walk-ins called in a row since the last appointment, per service (lane balance).
-    pub walk_in_streak: HashMap<ServiceId, u32>,
+    pub walk_in_streak: FastMap<ServiceId, u32>,
     /// Recent service times (minutes), newest last, per service.
-    pub service_minutes: HashMap<ServiceId, VecDeque<f64>>,
+    pub service_minutes: FastMap<ServiceId, VecDeque<f64>>,
+    /// Recent counter occupancy per ticket (first call → finished / no-show / transferred),
+    /// minutes, per service: what the wait estimate uses, since a counter is busy from the
+    /// call, not from the start of service (walking up, no-show windows, transfers).
+    pub desk_minutes: FastMap<ServiceId, VecDeque<f64>>,
     /// Bookings by code, and which ticket checked each in.
-    pub bookings: HashMap<String, Booking>,
-    pub checked_in: HashMap<String, TicketId>,
+    pub bookings: FastMap<String, Booking>,
+    pub checked_in: FastMap<String, TicketId>,
     pub help: Vec<HelpRequest>,
-    pub help_ids: HashSet<MessageId>,
+    pub help_ids: FastSet<MessageId>,
     pub recent_calls: VecDeque<RecentCall>,
     /// Events applied; also the queue state's `seq`.
     pub events: u64,
@@ -122,34 +171,50 @@ impl State {
     /// Applies one logged event. The engine only logs events it has checked, so anything
     /// inconsistent here means a damaged log: it is logged and skipped, never a panic.
     pub fn apply(&mut self, ev: &Event) {
+        self.apply_owned(ev.clone());
+    }
+
+    /// [`State::apply`] taking the event by value, so replay moves strings into tickets
+    /// instead of copying them.
+    pub fn apply_owned(&mut self, ev: Event) {
         self.events += 1;
         let at = ev.at;
-        match &ev.kind {
-            EventKind::Issued(i) => self.add_ticket(i, at, None),
+        match ev.kind {
+            EventKind::Issued(i) => self.add_ticket(*i, at, None),
             EventKind::Called { ticket, counter } => {
+                let ticket = &ticket;
                 let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "call") };
-                let Ok(next) = t.phase.call(counter, at) else { return illegal(t, "call") };
-                t.phase = next;
+                if !matches!(t.phase, Phase::Waiting) {
+                    return illegal(t, "call");
+                }
+                t.phase = Phase::Called { counter: counter.clone(), at };
                 t.calls += 1;
                 t.first_called_at.get_or_insert(at);
                 let key = (t.order_key(), t.id);
-                let (service, lane) = (t.service.clone(), t.lane);
-                if let Some(lines) = self.lines.get_mut(&service) {
-                    lines.lane_mut(lane).remove(&key);
+                if let Some(lines) = self.lines.get_mut(&t.service) {
+                    lines.lane_mut(t.lane).remove(&key);
                 }
-                let streak = self.walk_in_streak.entry(service).or_default();
-                match lane {
+                // Look up before inserting: `entry` would allocate a key every call.
+                let streak = match self.walk_in_streak.get_mut(&t.service) {
+                    Some(s) => s,
+                    None => self.walk_in_streak.entry(t.service.clone()).or_default(),
+                };
+                match t.lane {
                     Lane::WalkIn => *streak += 1,
                     Lane::Appointment => *streak = 0,
                     Lane::Priority => {}
                 }
-                let c = self.counters.entry(counter.clone()).or_default();
+                let c = match self.counters.get_mut(&counter) {
+                    Some(c) => c,
+                    None => self.counters.entry(counter.clone()).or_default(),
+                };
                 c.current = Some(*ticket);
                 c.since = Some(at);
                 c.last_active = Some(at);
-                self.push_call(*ticket, counter.clone(), CallKind::Call, at);
+                self.push_call(*ticket, counter, CallKind::Call, at);
             }
             EventKind::Recalled { ticket } => {
+                let ticket = &ticket;
                 let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "recall") };
                 let Ok(next) = t.phase.recall(at) else { return illegal(t, "recall") };
                 t.phase = next;
@@ -161,6 +226,7 @@ impl State {
                 self.push_call(*ticket, counter, CallKind::Recall, at);
             }
             EventKind::Started { ticket } => {
+                let ticket = &ticket;
                 let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "start") };
                 let Ok(next) = t.phase.start(at) else { return illegal(t, "start") };
                 t.phase = next;
@@ -172,6 +238,7 @@ impl State {
                 }
             }
             EventKind::Finished { ticket } => {
+                let ticket = &ticket;
                 let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "finish") };
                 let Ok(next) = t.phase.finish(at) else { return illegal(t, "finish") };
                 let counter = t.phase.counter().cloned();
@@ -184,16 +251,22 @@ impl State {
                         h.pop_front();
                     }
                 }
+                self.occupied(*ticket, at);
                 self.release(*ticket, counter, at);
             }
             EventKind::NoShow { ticket } => {
+                let ticket = &ticket;
                 let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "no-show") };
                 let Ok(next) = t.phase.no_show(at) else { return illegal(t, "no-show") };
                 let counter = t.phase.counter().cloned();
                 t.phase = next;
+                if counter.is_some() {
+                    self.occupied(*ticket, at);
+                }
                 self.release(*ticket, counter, at);
             }
             EventKind::Cancelled { ticket, reason } => {
+                let (ticket, reason) = (&ticket, &reason);
                 let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "cancel") };
                 // Closing the day also ends tickets in service (as served) and called ones (as
                 // no-shows): those are logged as Finished / NoShow, so Cancelled is only ever
@@ -209,6 +282,7 @@ impl State {
                 self.release(*ticket, counter, at);
             }
             EventKind::Transferred { ticket, to } => {
+                let ticket = &ticket;
                 let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "transfer") };
                 let Ok(next) = t.phase.transfer(at, to.id) else { return illegal(t, "transfer") };
                 let counter = t.phase.counter().cloned();
@@ -218,32 +292,50 @@ impl State {
                 if let Some(lines) = self.lines.get_mut(&service) {
                     lines.lane_mut(lane).remove(&key);
                 }
+                if counter.is_some() {
+                    self.occupied(*ticket, at);
+                }
                 self.release(*ticket, counter, at);
-                self.add_ticket(to, at, Some(*ticket));
+                self.add_ticket(*to, at, Some(*ticket));
             }
             EventKind::Booked(b) => {
-                self.bookings.insert(b.code.clone(), b.clone());
+                self.bookings.insert(b.code.clone(), b);
             }
             EventKind::Help { request, device } => {
-                if self.help_ids.insert(*request) {
-                    self.help.push(HelpRequest { request: *request, device: device.clone(), at });
+                if self.help_ids.insert(request) {
+                    self.help.push(HelpRequest { request, device, at });
                 }
             }
         }
     }
 
-    fn add_ticket(&mut self, i: &Issued, at: DateTime<Utc>, from: Option<TicketId>) {
+    fn add_ticket(&mut self, i: Issued, at: DateTime<Utc>, from: Option<TicketId>) {
+        if let Some(r) = i.request {
+            self.requests.insert(r, i.id);
+        }
+        if let Some(code) = &i.booking {
+            self.checked_in.insert(code.clone(), i.id);
+        }
+        let nums = match self.numbers.get_mut(&(i.number.prefix.clone(), i.day)) {
+            Some(n) => n,
+            None => self.numbers.entry((i.number.prefix.clone(), i.day)).or_default(),
+        };
+        nums.used.insert(i.number.seq);
+        if !i.offline && from.is_none() {
+            nums.last = nums.last.max(i.number.seq);
+        }
+        self.by_number.insert((i.day, i.number.clone()), i.id);
         let t = Ticket {
             id: i.id,
-            number: i.number.clone(),
-            service: i.service.clone(),
+            number: i.number,
+            service: i.service,
             lane: i.lane,
-            needs: i.needs.clone(),
+            needs: i.needs,
             day: i.day,
             queued_at: i.queued_at,
             created_at: at,
             booked_at: i.booked_at,
-            booking: i.booking.clone(),
+            booking: i.booking,
             phase: Phase::Waiting,
             first_called_at: None,
             calls: 0,
@@ -254,21 +346,25 @@ impl State {
             wait: i.wait,
             offline: i.offline,
         };
-        if let Some(r) = i.request {
-            self.requests.insert(r, i.id);
+        let lines = match self.lines.get_mut(&t.service) {
+            Some(l) => l,
+            None => self.lines.entry(t.service.clone()).or_default(),
+        };
+        lines.lane_mut(t.lane).insert((t.order_key(), t.id));
+        self.open.insert(t.id);
+        self.tickets.insert(t.id, t);
+    }
+
+    /// Records how long the ticket kept its counter busy.
+    fn occupied(&mut self, ticket: TicketId, at: DateTime<Utc>) {
+        let Some(t) = self.tickets.get(&ticket) else { return };
+        let Some(called) = t.first_called_at else { return };
+        let minutes = ((at - called).num_milliseconds() as f64 / 60_000.0).max(0.0);
+        let h = self.desk_minutes.entry(t.service.clone()).or_default();
+        h.push_back(minutes);
+        if h.len() > HISTORY {
+            h.pop_front();
         }
-        if let Some(code) = &i.booking {
-            self.checked_in.insert(code.clone(), i.id);
-        }
-        let nums = self.numbers.entry((i.number.prefix.clone(), i.day)).or_default();
-        nums.used.insert(i.number.seq);
-        if !i.offline && from.is_none() {
-            nums.last = nums.last.max(i.number.seq);
-        }
-        self.by_number.insert((i.day, i.number.clone()), i.id);
-        self.lines.entry(i.service.clone()).or_default().lane_mut(i.lane).insert((t.order_key(), t.id));
-        self.open.insert(i.id);
-        self.tickets.insert(i.id, t);
     }
 
     /// A ticket reached a final state: free its counter.
