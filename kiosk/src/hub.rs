@@ -194,7 +194,16 @@ impl MqttHub {
                 Err(e) => tracing::warn!(error = %e, reason = e.reason(), "bad reply ignored"),
             },
             Ok(Topic::QueueState) => match decode::<QueueState>(payload) {
-                Ok(env) => inbox.send(Input::QueueState(Box::new(env.body))),
+                Ok(env) => {
+                    // Kept on disk so a kiosk restarted while the hub is away still lists
+                    // today's services and can give offline numbers.
+                    let path = queue_cache_path(&s.settings.state_dir);
+                    let tmp = path.with_extension("tmp");
+                    if let Err(e) = std::fs::write(&tmp, payload).and_then(|()| std::fs::rename(&tmp, &path)) {
+                        tracing::warn!(error = %e, "could not cache the queue state");
+                    }
+                    inbox.send(Input::QueueState(Box::new(env.body)));
+                }
                 Err(e) => tracing::warn!(error = %e, reason = e.reason(), "bad queue state ignored"),
             },
             Ok(_) => {}
@@ -280,4 +289,16 @@ impl MqttHub {
         // Through the inbox like a reply: the flow has recorded the pending request by then.
         self.shared.inbox.send(Input::Reply { id, result: Err(HubFailure::NotConnected) });
     }
+}
+
+fn queue_cache_path(state_dir: &std::path::Path) -> PathBuf {
+    state_dir.join("queue-state.json")
+}
+
+/// The last queue state received from the hub, if it is from today (site-local day is
+/// close enough: a stale list from yesterday would offer the wrong services).
+pub fn cached_queue_state(state_dir: &std::path::Path) -> Option<QueueState> {
+    let bytes = std::fs::read(queue_cache_path(state_dir)).ok()?;
+    let env = decode::<QueueState>(&bytes).ok()?;
+    (env.ts.date_naive() == Utc::now().date_naive()).then_some(env.body)
 }

@@ -63,6 +63,10 @@ pub fn build(
         state_dir: Some(cfg.state_dir.clone()),
     };
     let kiosk = Kiosk::new(window, cfg.flow.clone(), site, Box::new(hub), printer, rx, Box::new(SystemClock));
+    // Until the hub's retained state arrives (or if it never does), today's cached list.
+    if let Some(state) = crate::hub::cached_queue_state(&cfg.state_dir) {
+        kiosk.dispatch(crate::flow::Input::QueueState(Box::new(state)));
+    }
     KIOSK.with(|k| *k.borrow_mut() = Some(kiosk.clone()));
     Ok(kiosk)
 }

@@ -280,3 +280,16 @@ fn an_older_queue_state_does_not_replace_a_newer_one() {
     assert_eq!(f.flow.services_today().len(), 1);
     let _ = TicketNumber { prefix: "V".into(), seq: 1 };
 }
+
+#[test]
+fn restored_offline_counters_continue_after_a_restart_and_reset_the_next_day() {
+    for (saved_day, expected) in [(morning().date_naive(), "V905"), (morning().date_naive().pred_opt().unwrap(), "V900")] {
+        let mut f = F::new();
+        f.flow.restore_offline(saved_day, [("V".to_string(), 905)].into_iter().collect());
+        f.to_needs();
+        f.at(2.0);
+        let id = sends(&f.tap(Tap::GetTicket))[0].0;
+        f.input(Input::Reply { id, result: Err(HubFailure::NotConnected) });
+        assert!(matches!(f.flow.screen(), Screen::Ticket(t) if t.number == number(expected)), "{:?}", f.flow.screen());
+    }
+}

@@ -106,5 +106,7 @@ fn a_ticket_through_mosquitto_and_an_offline_issue_reconciled() {
     }
     let got = responder.received.lock().unwrap().requests.clone();
     assert!(got.iter().any(|e| e.id == id), "the hub received the offline issue");
+    // The queue state is cached for a restart while the hub is away.
+    assert!(aula_kiosk::hub::cached_queue_state(state_dir.path()).is_some_and(|q| !q.services.is_empty()));
     drop(broker);
 }
