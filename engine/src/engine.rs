@@ -73,8 +73,8 @@ impl Engine {
     }
 
     fn with_store(store: Store, site: SiteConfig) -> Result<Engine, EngineError> {
-        let mut state = State::default();
-        store.for_each(|ev| state.apply_owned(ev))?;
+        let mut state = State::with_capacity(store.event_count()?);
+        store.replay(|ev| state.apply_owned(ev))?;
         Ok(Engine { site, store, state, batch_depth: 0, poisoned: false })
     }
 
@@ -112,8 +112,8 @@ impl Engine {
 
     /// Re-derives the state from the log (after a failed commit).
     fn rebuild(&mut self) -> Result<(), EngineError> {
-        let mut state = State::default();
-        self.store.for_each(|ev| state.apply_owned(ev))?;
+        let mut state = State::with_capacity(self.store.event_count()?);
+        self.store.replay(|ev| state.apply_owned(ev))?;
         self.state = state;
         Ok(())
     }

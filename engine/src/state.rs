@@ -168,6 +168,17 @@ pub struct State {
 }
 
 impl State {
+    /// An empty state with room for a log of `events` events (about one ticket per four
+    /// events), so a big replay does not rehash its maps over and over.
+    pub fn with_capacity(events: u64) -> State {
+        let tickets = (events / 4) as usize;
+        let mut s = State::default();
+        s.tickets.reserve(tickets);
+        s.requests.reserve(tickets);
+        s.by_number.reserve(tickets);
+        s
+    }
+
     /// Applies one logged event. The engine only logs events it has checked, so anything
     /// inconsistent here means a damaged log: it is logged and skipped, never a panic.
     pub fn apply(&mut self, ev: &Event) {
@@ -245,7 +256,10 @@ impl State {
                 t.phase = next;
                 if let Some(started) = t.started_at {
                     let minutes = (at - started).num_milliseconds() as f64 / 60_000.0;
-                    let h = self.service_minutes.entry(t.service.clone()).or_default();
+                    let h = match self.service_minutes.get_mut(&t.service) {
+                        Some(h) => h,
+                        None => self.service_minutes.entry(t.service.clone()).or_default(),
+                    };
                     h.push_back(minutes.max(0.0));
                     if h.len() > HISTORY {
                         h.pop_front();
@@ -360,7 +374,10 @@ impl State {
         let Some(t) = self.tickets.get(&ticket) else { return };
         let Some(called) = t.first_called_at else { return };
         let minutes = ((at - called).num_milliseconds() as f64 / 60_000.0).max(0.0);
-        let h = self.desk_minutes.entry(t.service.clone()).or_default();
+        let h = match self.desk_minutes.get_mut(&t.service) {
+            Some(h) => h,
+            None => self.desk_minutes.entry(t.service.clone()).or_default(),
+        };
         h.push_back(minutes);
         if h.len() > HISTORY {
             h.pop_front();
@@ -371,7 +388,10 @@ impl State {
     fn release(&mut self, ticket: TicketId, counter: Option<CounterId>, at: DateTime<Utc>) {
         self.open.remove(&ticket);
         if let Some(counter) = counter {
-            let c = self.counters.entry(counter).or_default();
+            let c = match self.counters.get_mut(&counter) {
+                Some(c) => c,
+                None => self.counters.entry(counter).or_default(),
+            };
             if c.current == Some(ticket) {
                 c.current = None;
                 c.since = None;
