@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use aula_agent::Agent;
 use aula_protocol::{BoxId, DeviceEvent, DeviceId, Envelope, MessageId, Topic, decode};
 
-use crate::support::{Broker, Sub, config, topics, wait_for};
+use crate::support::{Broker, Proxy, Sub, config, topics, wait_for};
 
 fn lid(i: usize) -> DeviceEvent {
     DeviceEvent::Lid { box_id: BoxId::new("lobby").unwrap(), open: i % 2 == 0 }
@@ -128,4 +128,38 @@ async fn clean_shutdown_publishes_offline() {
     agent.shutdown().await;
     let offline = sub.next_on(&status, Duration::from_secs(5)).await.expect("offline");
     assert!(String::from_utf8_lossy(&offline.payload).contains("\"offline\""));
+}
+
+/// Guards: rows in flight on a connection that silently died (published, never
+/// acknowledged, the bytes lost on the way) are sent again on the next connection, even
+/// though the broker kept the session; none is deleted without its PUBACK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_in_flight_on_a_dead_connection_are_resent() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(false);
+    let proxy = Proxy::start(broker.port).await;
+    let mut cfg = config(dir.path(), "dropbox-4", proxy.port);
+    cfg.keepalive_s = 1;
+    let topic = topics().topic(&Topic::DeviceEvent(cfg.device.clone()));
+    let mut sub = Sub::start(broker.port, "test-sub-inflight", false, &topics().all_filter()).await;
+    let (agent, _events) = Agent::start(cfg, "test").await.unwrap();
+    wait_for("connected", Duration::from_secs(5), || agent.is_connected()).await;
+    let mut sent = HashSet::new();
+    for i in 0..50 {
+        sent.insert(agent.send_event(lid(i)).await.unwrap());
+    }
+    wait_for("first rows acknowledged", Duration::from_secs(5), || agent.outbox_pending() == 0).await;
+    proxy.freeze();
+    for i in 50..250 {
+        sent.insert(agent.send_event(lid(i)).await.unwrap());
+    }
+    wait_for("dead connection noticed", Duration::from_secs(10), || !agent.is_connected()).await;
+    assert_eq!(agent.outbox_pending(), 200, "nothing may be deleted without a PUBACK");
+    proxy.thaw();
+    let seen = collect(&mut sub, &topic, &sent, Duration::from_secs(20)).await;
+    let lost = sent.iter().filter(|id| !seen.contains_key(id)).count();
+    let dups: u32 = seen.values().map(|n| n - 1).sum();
+    eprintln!("in-flight test: sent {} lost {lost} duplicates {dups}", sent.len());
+    assert_eq!(lost, 0);
+    wait_for("outbox drained", Duration::from_secs(10), || agent.outbox_pending() == 0).await;
 }

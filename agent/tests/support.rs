@@ -176,6 +176,7 @@ impl Sub {
 pub struct Proxy {
     pub port: u16,
     frozen: Arc<AtomicBool>,
+    conns: Arc<std::sync::Mutex<Vec<Arc<AtomicBool>>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -190,22 +191,35 @@ impl Proxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let frozen = Arc::new(AtomicBool::new(false));
-        let f = frozen.clone();
+        let conns: Arc<std::sync::Mutex<Vec<Arc<AtomicBool>>>> = Arc::default();
+        let (f, c) = (frozen.clone(), conns.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((down, _)) = listener.accept().await else { return };
                 let Ok(up) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await else { continue };
+                let mine = Arc::new(AtomicBool::new(f.load(Ordering::SeqCst)));
+                c.lock().unwrap().push(mine.clone());
                 let (dr, dw) = down.into_split();
                 let (ur, uw) = up.into_split();
-                tokio::spawn(relay(dr, uw, f.clone()));
-                tokio::spawn(relay(ur, dw, f.clone()));
+                tokio::spawn(relay(dr, uw, mine.clone()));
+                tokio::spawn(relay(ur, dw, mine));
             }
         });
-        Proxy { port, frozen, task }
+        Proxy { port, frozen, conns, task }
     }
 
+    /// Every current and new connection stops relaying (sockets stay open).
     pub fn freeze(&self) {
         self.frozen.store(true, Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().iter() {
+            c.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// New connections relay again; frozen ones stay frozen (the network "came back" but the
+    /// old TCP connections are dead).
+    pub fn thaw(&self) {
+        self.frozen.store(false, Ordering::SeqCst);
     }
 }
 
