@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use aula_agent::dropbox::{DropBoxConfig, input_event};
 use aula_agent::{Agent, AgentConfig, AgentEvent, CommandAction, EXIT_RESTART, headless_action};
-use aula_hardware::gpio::{self, GpioConfig, InputRole};
+use aula_hardware::gpio::{self, GpioConfig, GpioInputs, InputRole, SimulatedGpio, Step};
 use aula_protocol::{Envelope, MessageId, Topic};
 use clap::Parser;
 use serde::Deserialize;
@@ -113,19 +113,20 @@ async fn run(args: Args) -> anyhow::Result<i32> {
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) => {
                     let Some(sim) = gpio.as_ref().and_then(|g| g.simulated()) else { continue };
+                    // A press is active for 200 ms, longer than the debounce window.
+                    let press = |role| {
+                        sim.play(&[Step::new(0, role, sim_level(sim, role, true)), Step::new(200, role, sim_level(sim, role, false))])
+                    };
                     let r = match line.trim() {
                         "lid open" => sim.set_active(InputRole::Lid, true),
                         "lid closed" => sim.set_active(InputRole::Lid, false),
-                        "emptied" => sim.set_active(InputRole::Emptied, true).and_then(|_| {
-                            std::thread::sleep(std::time::Duration::from_millis(200));
-                            sim.set_active(InputRole::Emptied, false)
-                        }),
-                        "help" => sim.set_active(InputRole::HelpButton, true).and_then(|_| {
-                            std::thread::sleep(std::time::Duration::from_millis(200));
-                            sim.set_active(InputRole::HelpButton, false)
-                        }),
+                        "emptied" => press(InputRole::Emptied),
+                        "help" => press(InputRole::HelpButton),
                         "" => Ok(()),
-                        other => { warn!(input = other, "unknown simulated input"); Ok(()) }
+                        other => {
+                            warn!(input = other, "unknown simulated input");
+                            Ok(())
+                        }
                     };
                     if let Err(e) = r {
                         warn!(error = %e, "simulated input failed");
@@ -138,4 +139,16 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     info!(code, "shutting down");
     agent.shutdown().await;
     Ok(code)
+}
+
+/// The raw level that makes `role` active (or inactive) on the simulator: the simulator
+/// starts every input at its inactive level, so that level is the current raw one while the
+/// input is inactive.
+fn sim_level(sim: &SimulatedGpio, role: InputRole, active: bool) -> bool {
+    let inactive_level = match (sim.raw_level(role), sim.is_active(role)) {
+        (Some(raw), Some(false)) => raw,
+        (Some(raw), Some(true)) => !raw,
+        _ => false,
+    };
+    if active { !inactive_level } else { inactive_level }
 }
