@@ -18,7 +18,7 @@ use crate::hours::local_date;
 use crate::lanes::next_for;
 use crate::ticket::{Action, CancelReason, Phase};
 use crate::wait::{WaitInputs, estimate, service_stats};
-use crate::state::State;
+use crate::state::{State, number_key, prefix_key};
 use crate::store::Store;
 use crate::ticket::Ticket;
 
@@ -157,7 +157,7 @@ impl Engine {
     /// The next free online number of `prefix` on `day` (skips numbers used offline).
     fn next_number(&self, prefix: &str, day: NaiveDate) -> TicketNumber {
         let mut seq = 1;
-        if let Some(n) = self.state.numbers.get(&(prefix.to_owned(), day)) {
+        if let Some(n) = self.state.numbers.get(&(prefix_key(prefix), day)) {
             seq = n.last + 1;
             while n.used.contains(&seq) {
                 seq += 1;
@@ -261,7 +261,7 @@ impl Engine {
             return Err(Rejection::BadRequest { message: format!("number {number} does not have {service}'s prefix {}", svc.prefix) });
         }
         let day = self.today(issued_at);
-        if self.state.numbers.get(&(number.prefix.clone(), day)).is_some_and(|n| n.used.contains(&number.seq)) {
+        if self.state.numbers.get(&(prefix_key(&number.prefix), day)).is_some_and(|n| n.used.contains(&number.seq)) {
             return Err(Rejection::BadRequest { message: format!("number {number} is already in use on {day}") });
         }
         let lane = if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn };
@@ -389,7 +389,7 @@ impl Engine {
             TicketRef::Number(n) => self
                 .state
                 .by_number
-                .get(&(self.today(now), n.clone()))
+                .get(&(self.today(now), number_key(n)))
                 .and_then(|id| self.state.tickets.get(id))
                 .ok_or_else(|| EngineError::UnknownNumber(n.clone())),
         }

@@ -142,9 +142,9 @@ pub struct State {
     pub requests: FastMap<MessageId, TicketId>,
     /// Keyed by prefix and day: a transferred ticket keeps its number, so a prefix's numbers
     /// may live in another service's line.
-    pub numbers: FastMap<(String, NaiveDate), DayNumbers>,
+    pub numbers: FastMap<(u32, NaiveDate), DayNumbers>,
     /// A day's number → the latest ticket holding it (a transfer keeps the number).
-    pub by_number: FastMap<(NaiveDate, TicketNumber), TicketId>,
+    pub by_number: FastMap<(NaiveDate, u64), TicketId>,
     pub lines: BTreeMap<ServiceId, Lines>,
     /// Tickets not yet final.
     pub open: BTreeSet<TicketId>,
@@ -239,8 +239,14 @@ impl State {
             EventKind::Started { ticket } => {
                 let ticket = &ticket;
                 let Some(t) = self.tickets.get_mut(ticket) else { return missing(ticket, "start") };
-                let Ok(next) = t.phase.start(at) else { return illegal(t, "start") };
-                t.phase = next;
+                if !matches!(t.phase, Phase::Called { .. }) {
+                    return illegal(t, "start");
+                }
+                // Move the counter id over instead of cloning it (a million-event replay
+                // notices every allocation).
+                if let Phase::Called { counter, .. } = std::mem::replace(&mut t.phase, Phase::Waiting) {
+                    t.phase = Phase::Serving { counter, since: at };
+                }
                 t.started_at = Some(at);
                 if let Some(counter) = t.phase.counter() {
                     let c = self.counters.entry(counter.clone()).or_default();
@@ -330,15 +336,12 @@ impl State {
         if let Some(code) = &i.booking {
             self.checked_in.insert(code.clone(), i.id);
         }
-        let nums = match self.numbers.get_mut(&(i.number.prefix.clone(), i.day)) {
-            Some(n) => n,
-            None => self.numbers.entry((i.number.prefix.clone(), i.day)).or_default(),
-        };
+        let nums = self.numbers.entry((prefix_key(&i.number.prefix), i.day)).or_default();
         nums.used.insert(i.number.seq);
         if !i.offline && from.is_none() {
             nums.last = nums.last.max(i.number.seq);
         }
-        self.by_number.insert((i.day, i.number.clone()), i.id);
+        self.by_number.insert((i.day, number_key(&i.number)), i.id);
         let t = Ticket {
             id: i.id,
             number: i.number,
@@ -414,6 +417,16 @@ impl State {
     pub fn waiting(&self, service: &ServiceId) -> usize {
         self.lines.get(service).map_or(0, Lines::len)
     }
+}
+
+/// A prefix (1–3 ASCII letters) packed into an integer: map keys without allocating.
+pub fn prefix_key(prefix: &str) -> u32 {
+    prefix.bytes().take(4).fold(0u32, |k, b| (k << 8) | b as u32)
+}
+
+/// A ticket number packed into an integer (prefix in the high half, sequence in the low).
+pub fn number_key(n: &TicketNumber) -> u64 {
+    ((prefix_key(&n.prefix) as u64) << 32) | n.seq as u64
 }
 
 fn missing(ticket: &TicketId, what: &str) {
