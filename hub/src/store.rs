@@ -130,6 +130,13 @@ impl DeviceStore {
                 ])? == 1;
                 fresh.push(new);
                 if !new {
+                    // A retained status or a last will can arrive again with the same id
+                    // (a will is fixed at connect time): the registry still takes it, since
+                    // "offline" again after "online" is news even if the envelope is not.
+                    if m.kind == MsgKind::Status {
+                        tx.prepare_cached("UPDATE devices SET status = ?2 WHERE id = ?1")?
+                            .execute(params![m.device.as_str(), &m.body])?;
+                    }
                     continue;
                 }
                 upsert.execute(params![m.device.as_str(), m.received_at.timestamp_millis()])?;

@@ -18,6 +18,9 @@ use anyhow::{Context, bail};
 use aula_protocol::{
     DeviceEvent, DeviceId, Envelope, Lang, Needs, Reply, Request, RequestKind, ServiceId, SiteId, Topic, Topics,
 };
+use aula_engine::{Engine, SiteConfig};
+use aula_protocol::{CounterId, MessageId};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use clap::Parser;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use tokio::sync::mpsc;
@@ -37,6 +40,63 @@ struct Args {
     /// Mosquitto's max_inflight_messages (the hub's batch size is bounded by it).
     #[arg(long, default_value_t = 100)]
     inflight: usize,
+    /// Events in the log for the restart measurement (0 skips it).
+    #[arg(long, default_value_t = 1_000_000)]
+    replay_events: u64,
+    /// Site file for the restart and simulated-day runs.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/site.toml"))]
+    site: PathBuf,
+    /// Simulated busy days for the wait-estimate accuracy (0 skips it).
+    #[arg(long, default_value_t = 3)]
+    days: u64,
+}
+
+fn local(site: &SiteConfig, date: NaiveDate, h: u32) -> DateTime<Utc> {
+    aula_engine::hours::local_to_utc(site.time_zone, date, NaiveTime::from_hms_opt(h, 0, 0).unwrap())
+}
+
+/// Fills `db` with about `events` events through the engine (issue, call, start, finish over
+/// as many days as it takes), like the engine's own bench.
+fn build_log(db: &std::path::Path, site: &SiteConfig, events: u64) -> anyhow::Result<u64> {
+    let mut e = Engine::open(db, site.clone())?;
+    let pairs: Vec<(ServiceId, CounterId)> = site
+        .counters
+        .iter()
+        .filter_map(|c| c.services.iter().find(|s| site.service(s).is_some_and(|x| x.walk_in)).map(|s| (s.clone(), c.id.clone())))
+        .collect();
+    anyhow::ensure!(!pairs.is_empty(), "no counter serves a walk-in service");
+    let mut date = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    let mut now = local(site, date, 10);
+    let mut i = 0usize;
+    let mut misses = 0;
+    while e.state().events < events {
+        e.batch(|e| {
+            for _ in 0..2_000 {
+                let (s, c) = &pairs[i % pairs.len()];
+                i += 1;
+                match e.issue_ticket(MessageId::new(), s, Needs::default(), now) {
+                    Ok(_) => {
+                        misses = 0;
+                        if e.call_next(c, &[], now).is_ok() {
+                            let _ = e.start(c, now + TimeDelta::seconds(20));
+                            let _ = e.finish(c, now + TimeDelta::seconds(60));
+                        }
+                        now += TimeDelta::seconds(5);
+                    }
+                    Err(_) => {
+                        misses += 1;
+                        if misses >= pairs.len() {
+                            date = date.succ_opt().unwrap();
+                            now = local(site, date, 10);
+                            e.tick(now);
+                            misses = 0;
+                        }
+                    }
+                }
+            }
+        })?;
+    }
+    Ok(e.state().events)
 }
 
 struct Killed(Child);
@@ -237,6 +297,42 @@ async fn main() -> anyhow::Result<()> {
     }
     let hub_rate = total as f64 / t.elapsed().as_secs_f64();
     let stats = api.stats().await?;
+    drop(hub);
+
+    // 4. Restart on a big log: from process start to answering the API (replay included).
+    let mut restart = None;
+    if args.replay_events > 0 {
+        let site = SiteConfig::load(&args.site)?;
+        let rdir = tempfile::tempdir()?;
+        let db = rdir.path().join("big.db");
+        let events = build_log(&db, &site, args.replay_events)?;
+        drop(Engine::open(&db, site.clone())?); // checkpoint the WAL: time a normal start
+        let port = free_port();
+        std::fs::write(
+            rdir.path().join("hub.toml"),
+            format!("[hub]\nsite = \"{}\"\ndb = \"big.db\"\nhttp = \"127.0.0.1:{port}\"\n[broker]\nurl = \"mqtt://127.0.0.1:{mport}\"\nclient_id = \"aula-hub-restart\"\n", args.site.canonicalize()?.display()),
+        )?;
+        let t = Instant::now();
+        let child = Killed(Command::new(&hub_bin).args(["serve", "--config"]).arg(rdir.path().join("hub.toml")).env("RUST_LOG", "warn").stdout(Stdio::null()).spawn()?);
+        let api = aula_hub::client::HubClient::new(&format!("http://127.0.0.1:{port}"));
+        loop {
+            if api.stats().await.is_ok_and(|s| s.mqtt_ready) {
+                break;
+            }
+            anyhow::ensure!(t.elapsed() < Duration::from_secs(60), "hub did not come up on the big log");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        restart = Some((events, t.elapsed(), rss_kb(child.0.id()).unwrap_or(0)));
+    }
+
+    // 5. Wait-estimate accuracy on simulated busy days (the engine's simulator).
+    let mut sims = Vec::new();
+    if args.days > 0 {
+        let site = SiteConfig::load(&args.site)?;
+        for seed in 0..args.days {
+            sims.push(aula_engine::sim::simulate_day(&site, seed + 1, 1500));
+        }
+    }
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
 
     println!("hub-bench: {} round trips, {total} events from {} devices, Mosquitto max_inflight_messages {}", args.requests, args.publishers, args.inflight);
@@ -249,6 +345,18 @@ async fn main() -> anyhow::Result<()> {
     println!("| hub / raw ratio | {:.2} | |", hub_rate / raw_rate);
     println!("| mean batch (messages per commit) | {:.1} | |", stats.received as f64 / stats.batches.max(1) as f64);
     println!("| hub RSS idle / peak under load | {:.1} / {:.1} MB | < 50 MB |", rss_idle as f64 / 1024.0, rss_peak as f64 / 1024.0);
-    drop(hub);
+    if let Some((events, d, rss)) = restart {
+        println!("| hub start on a {events}-event log → serving | {:.2} s (RSS {:.1} MB) | replay < 2 s |", d.as_secs_f64(), rss as f64 / 1024.0);
+    }
+    for (i, r) in sims.iter().enumerate() {
+        println!(
+            "| simulated day {} ({} tickets): real wait inside shown range / within ±3 min | {:.0} % / {:.0} % (mean |error| {:.1} min) | |",
+            i + 1,
+            r.tickets,
+            r.share_inside() * 100.0,
+            r.share_within_3() * 100.0,
+            r.mean_abs_error_min
+        );
+    }
     Ok(())
 }
