@@ -36,3 +36,34 @@ fn every_ui_string_is_translated_in_every_language() {
     }
     assert!(langs >= 2, "fi and sv at least");
 }
+
+/// On a running wall the static text changes language every `rotate_s`, through the bundled
+/// translations; the numbers stay exactly as they were.
+#[test]
+fn static_text_rotates_on_the_wall_and_numbers_stay() {
+    use aula_signage::config::{Mode, Orientation};
+    use aula_signage::fixture;
+    use aula_signage::wall::{Input, Timing};
+    use i_slint_backend_testing::ElementHandle;
+
+    // Start on a rotation boundary where `fi` is shown (index 0 of [fi, en] every 8 s).
+    let now = fixture::now();
+    let start = chrono::DateTime::from_timestamp(now.timestamp() / 16 * 16, 0).unwrap();
+    let ui = crate::common::signage(Mode::Wall(Orientation::Landscape), &["fi", "en"], start, Timing::default(), (1920, 1080));
+    ui.handle(Input::State(fixture::state(1)));
+    let wall = ui.wall().unwrap();
+    let shown = |label: &str| ElementHandle::find_by_accessible_label(wall, label).next().is_some();
+    let numbers = || -> Vec<String> {
+        ElementHandle::find_by_accessible_label(wall, "Edellinen kutsu")
+            .chain(ElementHandle::find_by_accessible_label(wall, "Previous call"))
+            .filter_map(|e| e.accessible_value())
+            .map(|v| v.split(' ').next().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert!(shown("Palvelut tänään") && !shown("Services today"));
+    let fi_numbers = numbers();
+    crate::common::advance_ms(8_100);
+    assert!(shown("Services today") && !shown("Palvelut tänään"));
+    assert_eq!(numbers(), fi_numbers);
+    assert_eq!(fi_numbers.len(), 6);
+}
