@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aula_protocol::{
-    DeviceEvent, DeviceId, Envelope, FeedbackAnswer, Lang, MessageId, PrinterState, Reply, Request, RequestKind,
-    Topic, Topics,
+    DeviceEvent, DeviceId, Envelope, FeedbackAnswer, Lang, MessageId, PrinterState, Reply, Request, RequestKind, Topic,
+    Topics,
 };
 use serde::Serialize;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -197,7 +197,11 @@ impl Agent {
     }
 
     /// Puts a ready envelope into the outbox (caller-chosen id and time).
-    pub async fn enqueue_envelope<T: Serialize>(&self, topic: Topic, env: Envelope<T>) -> Result<MessageId, AgentError> {
+    pub async fn enqueue_envelope<T: Serialize>(
+        &self,
+        topic: Topic,
+        env: Envelope<T>,
+    ) -> Result<MessageId, AgentError> {
         let id = env.id;
         let payload = env.encode();
         let retain = topic.retained();

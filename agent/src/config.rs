@@ -121,17 +121,15 @@ impl AgentConfig {
 
     /// Reads the `[agent]` table of a TOML file and validates it.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
         Self::from_toml_str(&text, path)
     }
 
     /// Parses the `[agent]` table of TOML text; `file` is only used in error messages.
     pub fn from_toml_str(text: &str, file: &Path) -> Result<Self, ConfigError> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            file: file.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let table: toml::Table = toml::from_str(text)
+            .map_err(|e| ConfigError::Syntax { file: file.to_path_buf(), message: e.to_string() })?;
         let agent = table.get("agent").cloned().ok_or_else(|| ConfigError::Invalid {
             file: file.to_path_buf(),
             key: "agent".into(),
@@ -167,10 +165,16 @@ impl AgentConfig {
         }
         if let Some(tls) = &self.broker.tls {
             if !cfg!(feature = "tls") {
-                return Err(bad("broker.tls", "no [agent.broker.tls]: this build has no TLS (build with feature `tls`)"));
+                return Err(bad(
+                    "broker.tls",
+                    "no [agent.broker.tls]: this build has no TLS (build with feature `tls`)",
+                ));
             }
             if tls.client_cert_file.is_some() != tls.client_key_file.is_some() {
-                return Err(bad("broker.tls.client_key_file", "client_cert_file and client_key_file together, or neither"));
+                return Err(bad(
+                    "broker.tls.client_key_file",
+                    "client_cert_file and client_key_file together, or neither",
+                ));
             }
         }
         if !(1..=600).contains(&self.keepalive_s) {

@@ -2,9 +2,7 @@
 //! becomes one ([`route`], pure: topic + payload in, decision out). Malformed payloads
 //! become [`Inbound::Rejected`] with the protocol's reason code, never a panic or an exit.
 
-use aula_protocol::{
-    CallEvent, Command, DeviceId, HubStatus, QueueState, Reply, SurveyDef, Topic, Topics, decode,
-};
+use aula_protocol::{CallEvent, Command, DeviceId, HubStatus, QueueState, Reply, SurveyDef, Topic, Topics, decode};
 
 /// Something the application may act on. Delivered on [`crate::AgentEvents`].
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +33,10 @@ pub enum Inbound {
     Reply(Reply),
     /// Nothing to do (an empty retained payload clearing a topic, a topic not for us).
     Ignored,
-    Rejected { topic: String, reason: &'static str },
+    Rejected {
+        topic: String,
+        reason: &'static str,
+    },
 }
 
 /// Decides what an incoming publish means for device `me`.

@@ -70,9 +70,7 @@ impl Outbox {
             ))
             .map_err(err)?;
         let sender = Connection::open(path).map_err(err)?;
-        sender
-            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
-            .map_err(err)?;
+        sender.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;").map_err(err)?;
         let pending: i64 = sender.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(err)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -96,13 +94,11 @@ impl Outbox {
     /// from `spawn_blocking` on a runtime.
     pub fn insert(&self, id: MessageId, topic: &str, payload: &[u8], retain: bool) -> Result<RowId, OutboxError> {
         let conn = self.inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-        conn.prepare_cached(
-            "INSERT INTO outbox (id, topic, payload, retain, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .and_then(|mut st| {
-            st.execute(params![id.to_string(), topic, payload, retain, chrono::Utc::now().to_rfc3339()])
-        })
-        .map_err(|e| self.err(e))?;
+        conn.prepare_cached("INSERT INTO outbox (id, topic, payload, retain, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .and_then(|mut st| {
+                st.execute(params![id.to_string(), topic, payload, retain, chrono::Utc::now().to_rfc3339()])
+            })
+            .map_err(|e| self.err(e))?;
         let seq = conn.last_insert_rowid();
         self.inner.pending.fetch_add(1, Ordering::Relaxed);
         Ok(seq)
@@ -112,9 +108,7 @@ impl Outbox {
     pub fn next_batch(&self, after: RowId, limit: usize) -> Result<Vec<OutRow>, OutboxError> {
         let conn = self.inner.sender.lock().unwrap_or_else(|p| p.into_inner());
         let mut st = conn
-            .prepare_cached(
-                "SELECT seq, id, topic, payload, retain FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
+            .prepare_cached("SELECT seq, id, topic, payload, retain FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2")
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map(params![after, limit as i64], |r| {

@@ -94,7 +94,14 @@ pub(crate) async fn run(
     let cap = usize::from(shared.cfg.max_inflight) * 2 + 64;
     let (client, mut eventloop) = AsyncClient::new(mqtt_options(&shared), cap);
     let window = usize::from(shared.cfg.max_inflight);
-    let mut s = Session { shared: shared.clone(), client, tracker: Tracker::new(window), events, connected: false, shutdown: None };
+    let mut s = Session {
+        shared: shared.clone(),
+        client,
+        tracker: Tracker::new(window),
+        events,
+        connected: false,
+        shutdown: None,
+    };
     let mut backoff = BACKOFF_START;
     let max_backoff = Duration::from_millis(shared.cfg.reconnect_max_ms);
     info!(client_id = %shared.cfg.client_id(), broker = %format!("{}:{}", shared.cfg.broker.host, shared.cfg.broker.port), "agent session starting");
@@ -271,7 +278,11 @@ impl Session {
                 self.connected = true;
                 self.shared.connected.store(true, Ordering::Relaxed);
                 self.shared.counters.connects.fetch_add(1, Ordering::Relaxed);
-                info!(session_present = ack.session_present, pending = self.shared.outbox.pending(), "connected to broker");
+                info!(
+                    session_present = ack.session_present,
+                    pending = self.shared.outbox.pending(),
+                    "connected to broker"
+                );
                 let me = self.shared.me().clone();
                 let status = Envelope::new(DeviceStatus::Online {
                     kind: self.shared.cfg.kind,
@@ -279,7 +290,12 @@ impl Session {
                     started_at: self.shared.started_at,
                 })
                 .encode();
-                self.publish_other(self.shared.topics.topic(&Topic::DeviceStatus(me.clone())), status, QoS::AtLeastOnce, true);
+                self.publish_other(
+                    self.shared.topics.topic(&Topic::DeviceStatus(me.clone())),
+                    status,
+                    QoS::AtLeastOnce,
+                    true,
+                );
                 let filters = self.shared.topics.device_filters(&me);
                 let subs = filters.into_iter().map(|f| rumqttc::SubscribeFilter::new(f, QoS::AtLeastOnce));
                 if let Err(e) = self.client.try_subscribe_many(subs) {
@@ -297,7 +313,8 @@ impl Session {
                     }
                     Inbound::Reply(reply) => {
                         self.shared.touch();
-                        let waiter = self.shared.waiting.lock().unwrap_or_else(|p| p.into_inner()).remove(&reply.request_id);
+                        let waiter =
+                            self.shared.waiting.lock().unwrap_or_else(|p| p.into_inner()).remove(&reply.request_id);
                         match waiter {
                             Some(tx) => {
                                 let _ = tx.send(reply);

@@ -11,7 +11,7 @@ use aula_protocol::{BoxId, DeviceEvent, DeviceId, Envelope, MessageId, Topic, de
 use crate::support::{Broker, Proxy, Sub, config, topics, wait_for};
 
 fn lid(i: usize) -> DeviceEvent {
-    DeviceEvent::Lid { box_id: BoxId::new("lobby").unwrap(), open: i % 2 == 0 }
+    DeviceEvent::Lid { box_id: BoxId::new("lobby").unwrap(), open: i.is_multiple_of(2) }
 }
 
 /// Collects event ids from `sub` until all of `want` arrived; returns (count per id).

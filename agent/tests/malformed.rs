@@ -28,9 +28,7 @@ async fn malformed_messages_are_counted_and_survived() {
     let c = &pubber.client;
     c.publish(t.topic(&Topic::QueueState), QoS::AtLeastOnce, false, b"\x00\xffgarbage".to_vec()).await.unwrap();
     c.publish(t.topic(&Topic::HubStatus), QoS::AtLeastOnce, false, br#"{"v":7,"id":"x"}"#.to_vec()).await.unwrap();
-    c.publish(t.topic(&Topic::DeviceReply(me.clone())), QoS::AtLeastOnce, false, br#"{"v":1}"#.to_vec())
-        .await
-        .unwrap();
+    c.publish(t.topic(&Topic::DeviceReply(me.clone())), QoS::AtLeastOnce, false, br#"{"v":1}"#.to_vec()).await.unwrap();
     c.publish(t.topic(&Topic::QueueCall), QoS::AtLeastOnce, false, vec![b'{'; 100_000]).await.unwrap();
     let cmd = Envelope::new(Command::TestPrint);
     c.publish(t.topic(&Topic::DeviceCmd(me)), QoS::AtLeastOnce, false, cmd.encode()).await.unwrap();

@@ -223,11 +223,7 @@ impl Proxy {
     }
 }
 
-async fn relay(
-    mut r: tokio::net::tcp::OwnedReadHalf,
-    mut w: tokio::net::tcp::OwnedWriteHalf,
-    frozen: Arc<AtomicBool>,
-) {
+async fn relay(mut r: tokio::net::tcp::OwnedReadHalf, mut w: tokio::net::tcp::OwnedWriteHalf, frozen: Arc<AtomicBool>) {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let n = match r.read(&mut buf).await {

@@ -60,8 +60,14 @@ where
 
 /// `NTPSynchronized` of systemd-timedated.
 pub async fn clock_synced(bus: &Connection) -> Option<bool> {
-    property(bus, "org.freedesktop.timedate1", "/org/freedesktop/timedate1", "org.freedesktop.timedate1", "NTPSynchronized")
-        .await
+    property(
+        bus,
+        "org.freedesktop.timedate1",
+        "/org/freedesktop/timedate1",
+        "org.freedesktop.timedate1",
+        "NTPSynchronized",
+    )
+    .await
 }
 
 /// NetworkManager's view: connectivity first (full / limited), else its global state.
@@ -109,7 +115,8 @@ pub async fn unit_states(bus: &Connection, units: &[String]) -> Vec<UnitHealth> 
             }
             Err(_) => return out,
         };
-        let state: Option<String> = property(bus, SD, path.as_str(), "org.freedesktop.systemd1.Unit", "ActiveState").await;
+        let state: Option<String> =
+            property(bus, SD, path.as_str(), "org.freedesktop.systemd1.Unit", "ActiveState").await;
         let load: Option<String> = property(bus, SD, path.as_str(), "org.freedesktop.systemd1.Unit", "LoadState").await;
         let active_state = match (load.as_deref(), state) {
             (Some("not-found"), _) => "not-found".to_string(),
