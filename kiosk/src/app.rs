@@ -16,7 +16,9 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use crate::flow::{Effect, Flow, FlowConfig, HelpState, Input, PrintStatus, Problem, Purpose, Screen, Tap, TicketView};
 use crate::hub::{HubClient, Inbox};
 use crate::printing::{PrintJob, Printer};
-use crate::{KioskAdapter, KioskWindow, LanguageItem, Page, PrintState, ProblemKind, ServiceItem, Texts, Theme, TicketInfo};
+use crate::{
+    KioskAdapter, KioskWindow, LanguageItem, Page, PrintState, ProblemKind, ServiceItem, Texts, Theme, TicketInfo,
+};
 
 /// Time as the controller sees it; tests move it by hand.
 pub trait Clock {
@@ -343,7 +345,9 @@ impl Kiosk {
         a.set_code(flow.code().into());
         a.set_services_known(flow.queue().is_some());
         a.set_services(model(self.service_items(&flow, &lang)));
-        a.set_selected_service(flow.selected_service().map(|s| s.name.get(&lang).to_owned()).unwrap_or_default().into());
+        a.set_selected_service(
+            flow.selected_service().map(|s| s.name.get(&lang).to_owned()).unwrap_or_default().into(),
+        );
         a.set_busy(matches!(flow.screen(), Screen::Waiting(_)));
 
         let page = match flow.screen() {
@@ -451,9 +455,7 @@ impl Kiosk {
                     let (t, d) = self.opens(*opens_next, today);
                     (ProblemKind::Closed, t, d, String::new())
                 }
-                Rejection::AppointmentsOnly { .. } => {
-                    (ProblemKind::AppointmentsOnly, String::new(), 0, String::new())
-                }
+                Rejection::AppointmentsOnly { .. } => (ProblemKind::AppointmentsOnly, String::new(), 0, String::new()),
                 Rejection::UnknownBooking => (ProblemKind::UnknownBooking, String::new(), 0, String::new()),
                 Rejection::BookingCancelled => (ProblemKind::BookingCancelled, String::new(), 0, String::new()),
                 Rejection::TooEarly { opens_at, .. } => {

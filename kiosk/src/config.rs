@@ -133,8 +133,7 @@ pub struct KioskConfig {
 
 impl KioskConfig {
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { file: path.into(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { file: path.into(), source })?;
         Self::from_toml_str(&text, path)
     }
 
@@ -163,7 +162,9 @@ impl KioskConfig {
         }
         let lang_list = |key: &str, list: &[String]| -> Result<Vec<Lang>, ConfigError> {
             list.iter()
-                .map(|l| Lang::new(l.as_str()).map_err(|e| invalid(key, e.to_string(), "language codes such as \"fi\"")))
+                .map(|l| {
+                    Lang::new(l.as_str()).map_err(|e| invalid(key, e.to_string(), "language codes such as \"fi\""))
+                })
                 .collect()
         };
         let languages = lang_list("kiosk.languages", &raw.kiosk.languages)?;
@@ -216,11 +217,9 @@ impl KioskConfig {
                 "[first, last] with 1 <= first <= last <= 9999, e.g. [900, 999]",
             ));
         }
-        let timezone: chrono_tz::Tz = raw
-            .kiosk
-            .timezone
-            .parse()
-            .map_err(|_| invalid("kiosk.timezone", format!("{:?}", raw.kiosk.timezone), "an IANA zone such as \"Europe/Helsinki\""))?;
+        let timezone: chrono_tz::Tz = raw.kiosk.timezone.parse().map_err(|_| {
+            invalid("kiosk.timezone", format!("{:?}", raw.kiosk.timezone), "an IANA zone such as \"Europe/Helsinki\"")
+        })?;
         raw.printer.validate().map_err(|e| invalid("printer", e.to_string(), "a valid [printer] section"))?;
 
         let mut flow = FlowConfig::new(device.clone());

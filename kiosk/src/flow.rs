@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aula_protocol::{
-    DeviceEvent, DeviceId, IssuedTicket, PrinterState, Lane, Lang, Localized, MAX_BOOKING_CODE, MessageId, Needs, OfflineIssue,
-    QueueState, Rejection, ReplyResult, RequestKind, ServiceId, ServiceView, TicketNumber, WaitRange,
+    DeviceEvent, DeviceId, IssuedTicket, Lane, Lang, Localized, MAX_BOOKING_CODE, MessageId, Needs, OfflineIssue,
+    PrinterState, QueueState, Rejection, ReplyResult, RequestKind, ServiceId, ServiceView, TicketNumber, WaitRange,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -117,9 +117,15 @@ pub enum HubFailure {
 pub enum Input {
     Tap(Tap),
     /// The hub's answer to request `id`, or an immediate failure to send it.
-    Reply { id: MessageId, result: Result<ReplyResult, HubFailure> },
+    Reply {
+        id: MessageId,
+        result: Result<ReplyResult, HubFailure>,
+    },
     /// The printer finished (or failed) printing ticket `number`.
-    Printed { number: TicketNumber, result: Result<(), PrintFailure> },
+    Printed {
+        number: TicketNumber,
+        result: Result<(), PrintFailure>,
+    },
     /// Timer tick: timeouts are checked here.
     Tick,
     QueueState(Box<QueueState>),
@@ -129,9 +135,17 @@ pub enum Input {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Publish a request and deliver its reply as [`Input::Reply`] with the same id.
-    Send { id: MessageId, lang: Lang, kind: RequestKind },
+    Send {
+        id: MessageId,
+        lang: Lang,
+        kind: RequestKind,
+    },
     /// Store a request in the durable outbox, delivered whenever the hub is reachable.
-    Enqueue { id: MessageId, lang: Lang, kind: RequestKind },
+    Enqueue {
+        id: MessageId,
+        lang: Lang,
+        kind: RequestKind,
+    },
     /// Print this ticket; deliver the result as [`Input::Printed`].
     Print(Box<TicketView>),
     Event(DeviceEvent),
@@ -566,7 +580,10 @@ impl Flow {
                 if let Some(state) = failure.state {
                     fx.push(Effect::Event(DeviceEvent::Printer { state }));
                 }
-                fx.push(Effect::Event(DeviceEvent::PrintFailed { number: Some(number.clone()), reason: failure.reason }));
+                fx.push(Effect::Event(DeviceEvent::PrintFailed {
+                    number: Some(number.clone()),
+                    reason: failure.reason,
+                }));
                 PrintStatus::Failed
             }
         };

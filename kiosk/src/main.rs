@@ -42,7 +42,12 @@ fn main() -> anyhow::Result<()> {
         let kiosk = aula_kiosk::run::build(&cfg, window, Some(std::sync::Arc::new(|| {})), None)?;
         kiosk.window().show()?;
         let frame = kiosk.window().window().take_snapshot().context("render the first frame")?;
-        println!("first-frame {:.1} ms ({}x{})", started.elapsed().as_secs_f64() * 1000.0, frame.width(), frame.height());
+        println!(
+            "first-frame {:.1} ms ({}x{})",
+            started.elapsed().as_secs_f64() * 1000.0,
+            frame.width(),
+            frame.height()
+        );
         return Ok(());
     }
     aula_kiosk::run::run(&cfg).with_context(|| format!("running the kiosk with {}", args.config.display()))

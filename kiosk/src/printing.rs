@@ -26,7 +26,12 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn start(mut sink: Box<dyn PrinterSink + Send>, paper: PaperWidth, inbox: Inbox, hook: Option<BytesHook>) -> Self {
+    pub fn start(
+        mut sink: Box<dyn PrinterSink + Send>,
+        paper: PaperWidth,
+        inbox: Inbox,
+        hook: Option<BytesHook>,
+    ) -> Self {
         let (tx, rx) = mpsc::channel::<PrintJob>();
         std::thread::Builder::new()
             .name("kiosk-printer".into())

@@ -32,12 +32,8 @@ impl Mosquitto {
             &conf,
             format!("listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\n"),
         )?;
-        let child = Command::new("mosquitto")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
+        let child =
+            Command::new("mosquitto").arg("-c").arg(&conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
         let deadline = Instant::now() + Duration::from_secs(5);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline {
@@ -180,7 +176,8 @@ pub fn example_state(now: chrono::DateTime<Utc>) -> QueueState {
         waiting: 0,
         wait: None,
     };
-    let mut vero = svc("vero", "Verohallinto", "Finnish Tax Administration", "Verohallinto", "Finnish Tax Administration", "V");
+    let mut vero =
+        svc("vero", "Verohallinto", "Finnish Tax Administration", "Verohallinto", "Finnish Tax Administration", "V");
     vero.waiting = 4;
     vero.wait = Some(WaitRange { low_min: 10, high_min: 25 });
     let mut kela = svc("kela", "Kela", "Kela (Social Insurance Institution)", "Kela", "Kela", "K");
@@ -191,13 +188,22 @@ pub fn example_state(now: chrono::DateTime<Utc>) -> QueueState {
     let mut te = svc("te", "TE-palvelut", "Employment services (TE)", "TE-palvelut", "Employment services (TE)", "T");
     te.waiting = 1;
     te.wait = Some(WaitRange { low_min: 5, high_min: 15 });
-    let mut oikeus = svc("oikeusapu", "Oikeusapu", "Legal aid", "Oikeusapu ja edunvalvonta", "Legal aid and guardianship", "O");
+    let mut oikeus =
+        svc("oikeusapu", "Oikeusapu", "Legal aid", "Oikeusapu ja edunvalvonta", "Legal aid and guardianship", "O");
     oikeus.open_now = false;
     oikeus.hours_today = vec![span(12, 16)];
     oikeus.opens_next = Some(now + chrono::Duration::hours(2));
-    let mut migri = svc("migri", "Maahanmuuttovirasto", "Finnish Immigration Service", "Maahanmuuttovirasto", "Finnish Immigration Service", "M");
+    let mut migri = svc(
+        "migri",
+        "Maahanmuuttovirasto",
+        "Finnish Immigration Service",
+        "Maahanmuuttovirasto",
+        "Finnish Immigration Service",
+        "M",
+    );
     migri.walk_in = false;
-    let mut dvv = svc("dvv", "Digi- ja väestötietovirasto", "Digital and Population Data Services Agency", "DVV", "DVV", "D");
+    let mut dvv =
+        svc("dvv", "Digi- ja väestötietovirasto", "Digital and Population Data Services Agency", "DVV", "DVV", "D");
     dvv.open_today = false;
     dvv.open_now = false;
     QueueState {

@@ -172,7 +172,10 @@ impl Harness {
                 ("en", "Lahti Joint Service Point"),
             ]),
             languages: ["fi", "sv", "en", "ru", "uk", "ar", "so"].iter().map(|l| Lang::new(*l).unwrap()).collect(),
-            interpreter_languages: ["ru", "uk", "ar", "so", "fa", "en"].iter().map(|l| Lang::new(*l).unwrap()).collect(),
+            interpreter_languages: ["ru", "uk", "ar", "so", "fa", "en"]
+                .iter()
+                .map(|l| Lang::new(*l).unwrap())
+                .collect(),
             timezone: chrono_tz::Europe::Helsinki,
             paper: PaperWidth::Mm80,
             state_dir: None,

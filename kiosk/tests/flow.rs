@@ -40,7 +40,7 @@ impl F {
     fn tap(&mut self, t: Tap) -> Vec<Effect> {
         self.input(Input::Tap(t))
     }
-    fn to_needs(&mut self) {
+    fn go_to_needs(&mut self) {
         self.tap(Tap::TakeNumber);
         self.at(1.0);
         self.tap(Tap::Service(ServiceId::new("vero").unwrap()));
@@ -60,7 +60,7 @@ fn sends(fx: &[Effect]) -> Vec<(aula_protocol::MessageId, RequestKind)> {
 #[test]
 fn taps_while_a_ticket_request_is_in_flight_are_ignored_and_counted() {
     let mut f = F::new();
-    f.to_needs();
+    f.go_to_needs();
     f.at(2.0);
     let first = sends(&f.tap(Tap::GetTicket));
     assert_eq!(first.len(), 1);
@@ -95,7 +95,7 @@ fn bounces_of_the_same_tap_are_ignored_but_keys_are_not() {
 #[test]
 fn timeout_resends_with_the_same_id_then_issues_an_offline_number() {
     let mut f = F::new();
-    f.to_needs();
+    f.go_to_needs();
     f.tap(Tap::Interpreter(Some(Lang::new("uk").unwrap())));
     f.at(2.0);
     let first = sends(&f.tap(Tap::GetTicket));
@@ -114,7 +114,9 @@ fn timeout_resends_with_the_same_id_then_issues_an_offline_number() {
     let enq: Vec<_> = fx
         .iter()
         .filter_map(|e| match e {
-            Effect::Enqueue { id, kind: RequestKind::IssueTicket { offline: Some(o), .. }, .. } => Some((*id, o.clone())),
+            Effect::Enqueue { id, kind: RequestKind::IssueTicket { offline: Some(o), .. }, .. } => {
+                Some((*id, o.clone()))
+            }
             _ => None,
         })
         .collect();
@@ -201,11 +203,7 @@ fn replies_map_to_screens() {
 
 #[test]
 fn closed_appointment_only_and_absent_services_are_decided_locally() {
-    let cases = [
-        ("oikeusapu", "closed"),
-        ("migri", "appointments-only"),
-        ("dvv", "not offered"),
-    ];
+    let cases = [("oikeusapu", "closed"), ("migri", "appointments-only"), ("dvv", "not offered")];
     for (id, what) in cases {
         let mut f = F::new();
         f.tap(Tap::TakeNumber);
@@ -230,7 +228,7 @@ fn inactivity_forgets_everything() {
     f.at(0.5);
     f.tap(Tap::ToggleLargeText);
     f.at(1.0);
-    f.to_needs();
+    f.go_to_needs();
     f.tap(Tap::ToggleReadingHelp);
     f.at(45.0);
     assert_eq!(*f.flow.screen(), Screen::Needs, "not yet");
@@ -247,7 +245,7 @@ fn inactivity_forgets_everything() {
 #[test]
 fn ticket_screen_returns_sooner_but_a_failed_print_gets_the_full_time() {
     let mut f = F::new();
-    f.to_needs();
+    f.go_to_needs();
     f.at(2.0);
     let id = sends(&f.tap(Tap::GetTicket))[0].0;
     f.input(Input::Reply { id, result: Ok(ReplyResult::Ticket(ticket("V007", Lane::WalkIn))) });
@@ -283,10 +281,12 @@ fn an_older_queue_state_does_not_replace_a_newer_one() {
 
 #[test]
 fn restored_offline_counters_continue_after_a_restart_and_reset_the_next_day() {
-    for (saved_day, expected) in [(morning().date_naive(), "V905"), (morning().date_naive().pred_opt().unwrap(), "V900")] {
+    for (saved_day, expected) in
+        [(morning().date_naive(), "V905"), (morning().date_naive().pred_opt().unwrap(), "V900")]
+    {
         let mut f = F::new();
         f.flow.restore_offline(saved_day, [("V".to_string(), 905)].into_iter().collect());
-        f.to_needs();
+        f.go_to_needs();
         f.at(2.0);
         let id = sends(&f.tap(Tap::GetTicket))[0].0;
         f.input(Input::Reply { id, result: Err(HubFailure::NotConnected) });

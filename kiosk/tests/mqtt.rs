@@ -54,7 +54,12 @@ fn a_ticket_through_mosquitto_and_an_offline_issue_reconciled() {
         inbox.clone(),
     )
     .unwrap();
-    let printer = Printer::start(Box::new(FileSink::new(tickets.path(), PaperWidth::Mm58).unwrap()), PaperWidth::Mm58, inbox, None);
+    let printer = Printer::start(
+        Box::new(FileSink::new(tickets.path(), PaperWidth::Mm58).unwrap()),
+        PaperWidth::Mm58,
+        inbox,
+        None,
+    );
     let siteinfo = SiteInfo {
         site_name: aula_protocol::Localized::from_pairs(&[("fi", "Lahti"), ("sv", "Lahtis"), ("en", "Lahti")]),
         languages: vec![Lang::fi(), Lang::sv(), Lang::en()],
@@ -63,7 +68,8 @@ fn a_ticket_through_mosquitto_and_an_offline_issue_reconciled() {
         paper: PaperWidth::Mm58,
         state_dir: Some(state_dir.path().into()),
     };
-    let kiosk: Rc<Kiosk> = Kiosk::new(window, cfg.clone(), siteinfo, Box::new(hub.clone()), printer, rx, Box::new(SystemClock));
+    let kiosk: Rc<Kiosk> =
+        Kiosk::new(window, cfg.clone(), siteinfo, Box::new(hub.clone()), printer, rx, Box::new(SystemClock));
     kiosk.window().show().unwrap();
     // The retained queue state arrives after connecting.
     pump_until(&kiosk, "the queue state", |k| k.flow().queue().is_some());
@@ -74,9 +80,11 @@ fn a_ticket_through_mosquitto_and_an_offline_issue_reconciled() {
     std::thread::sleep(Duration::from_millis(450)); // a deliberate second tap, not a bounce
     a.invoke_get_ticket();
     pump_until(&kiosk, "the ticket", |_| a.get_page() == Page::Ticket);
-    pump_until(&kiosk, "the print", |k| {
-        matches!(k.flow().screen(), aula_kiosk::flow::Screen::Ticket(t) if t.print != aula_kiosk::flow::PrintStatus::Printing)
-    });
+    pump_until(
+        &kiosk,
+        "the print",
+        |k| matches!(k.flow().screen(), aula_kiosk::flow::Screen::Ticket(t) if t.print != aula_kiosk::flow::PrintStatus::Printing),
+    );
     let bin = std::fs::read(tickets.path().join("ticket-00001.bin")).unwrap();
     let text = aula_hardware::decode::ops_text(&aula_hardware::decode::decode(&bin).unwrap());
     assert!(text.contains("V001"), "{text}");

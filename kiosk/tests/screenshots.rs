@@ -107,7 +107,12 @@ fn screens_match_the_reference_screenshots() {
                 if d > 0.005 {
                     let actual = std::env::temp_dir().join(format!("kiosk-{name}-{lang}-{w}x{hgt}.actual.png"));
                     img.save(&actual).unwrap();
-                    failures.push(format!("{}: {:.2}% differs (actual: {})", path.display(), d * 100.0, actual.display()));
+                    failures.push(format!(
+                        "{}: {:.2}% differs (actual: {})",
+                        path.display(),
+                        d * 100.0,
+                        actual.display()
+                    ));
                 }
             }
         }

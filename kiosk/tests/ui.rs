@@ -38,7 +38,14 @@ fn take_a_number_with_an_interpreter_prints_the_ticket_in_the_chosen_language() 
     let printed = h.printed();
     assert_eq!(printed.len(), 1);
     let p = &printed[0];
-    for want in ["V007", "Lahti Joint Service", "Finnish Tax Administration", "3 people ahead of you", "Estimated wait: 10-25 minutes", "Interpreter: Українська"] {
+    for want in [
+        "V007",
+        "Lahti Joint Service",
+        "Finnish Tax Administration",
+        "3 people ahead of you",
+        "Estimated wait: 10-25 minutes",
+        "Interpreter: Українська",
+    ] {
         // The printer's code page has no Cyrillic: those letters print as '?'.
         let want = if want.starts_with("Interpreter") { "Interpreter: " } else { want };
         assert!(p.contains(want), "printed ticket lacks {want:?}:\n{p}");
@@ -93,7 +100,9 @@ fn paper_end_shows_the_number_large_with_the_qr_code_and_reports_the_failure() {
     assert!(h.printed().is_empty());
     let events = h.hub.events();
     assert!(events.contains(&DeviceEvent::Printer { state: PrinterState::PaperOut }), "{events:?}");
-    assert!(events.iter().any(|e| matches!(e, DeviceEvent::PrintFailed { number: Some(n), .. } if *n == number("V007"))));
+    assert!(
+        events.iter().any(|e| matches!(e, DeviceEvent::PrintFailed { number: Some(n), .. } if *n == number("V007")))
+    );
 }
 
 #[test]
@@ -153,7 +162,9 @@ fn each_check_in_rejection_has_its_own_message_and_a_way_forward() {
         assert!(h.has(forward), "{rejection:?}: way forward {forward:?} missing: {:?}", h.labels());
         assert!(titles.insert(title));
         match rejection {
-            Rejection::TooEarly { .. } => assert!(h.has("You can check in from 11:50. Please wait and try again then.")),
+            Rejection::TooEarly { .. } => {
+                assert!(h.has("You can check in from 11:50. Please wait and try again then."))
+            }
             Rejection::AlreadyCheckedIn { .. } => assert!(h.has("Your number is A012. Watch the screens.")),
             _ => {}
         }
@@ -213,9 +224,15 @@ fn services_show_waiting_and_wait_range_and_absent_services_are_not_offered() {
     let h = Harness::new();
     h.click("English");
     h.click("Take a queue number");
-    assert_eq!(h.find("Finnish Tax Administration").accessible_description().unwrap(), "4 people waiting · about 10–25 min");
+    assert_eq!(
+        h.find("Finnish Tax Administration").accessible_description().unwrap(),
+        "4 people waiting · about 10–25 min"
+    );
     assert_eq!(h.find("Permit services").accessible_description().unwrap(), "9 people waiting · about 20–40 min");
-    assert_eq!(h.find("Kela (Social Insurance Institution)").accessible_description().unwrap(), "No one waiting · under 5 min");
+    assert_eq!(
+        h.find("Kela (Social Insurance Institution)").accessible_description().unwrap(),
+        "No one waiting · under 5 min"
+    );
     assert!(h.has("Police"), "authority heading above its service");
     assert!(!h.has("Digital and Population Data Services Agency"), "absent today");
 }
@@ -264,7 +281,9 @@ fn every_control_has_a_label_and_a_48px_target_on_every_screen() {
         setup(&h);
         let mut checked = 0;
         for role in [AccessibleRole::Button, AccessibleRole::Checkbox] {
-            for e in ElementQuery::from_root(h.kiosk.window()).match_descendants().match_accessible_role(role).find_all() {
+            for e in
+                ElementQuery::from_root(h.kiosk.window()).match_descendants().match_accessible_role(role).find_all()
+            {
                 let label = e.accessible_label().unwrap_or_default();
                 assert!(!label.trim().is_empty(), "{name}: a {role:?} without a label");
                 let size = e.size();
@@ -335,8 +354,17 @@ fn every_ui_string_is_translated_in_fi_sv_and_en() {
     }
     let ids: Vec<&str> = src.split("@tr(\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
     assert!(ids.len() > 50);
+    let pot = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/lang/aula-kiosk.pot")).unwrap();
+    for id in &ids {
+        assert!(
+            pot.contains(&format!("msgid \"{id}\"\n")),
+            "the template lacks {id:?}: regenerate lang/aula-kiosk.pot"
+        );
+    }
     for lang in ["fi", "sv", "en"] {
-        let po = std::fs::read_to_string(format!("{}/lang/{lang}/LC_MESSAGES/aula-kiosk.po", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let po =
+            std::fs::read_to_string(format!("{}/lang/{lang}/LC_MESSAGES/aula-kiosk.po", env!("CARGO_MANIFEST_DIR")))
+                .unwrap();
         for id in &ids {
             let key = format!("msgid \"{id}\"\n");
             let at = po.find(&key).unwrap_or_else(|| panic!("{lang}: {id:?} missing"));

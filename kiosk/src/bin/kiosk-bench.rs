@@ -114,7 +114,12 @@ fn main() -> anyhow::Result<()> {
     println!("aula-kiosk benchmark ({} taps, {} starts)", lat.len(), starts.len());
     println!("{:<58} {:>12} {:>10} {:>5}", "figure", "measured", "target", "ok");
     let row = |name: &str, v: f64, unit: &str, target: f64| {
-        println!("{name:<58} {:>9.2} {unit:<2} {:>7} {unit:<2} {:>5}", v, target, if v < target { "yes" } else { "NO" });
+        println!(
+            "{name:<58} {:>9.2} {unit:<2} {:>7} {unit:<2} {:>5}",
+            v,
+            target,
+            if v < target { "yes" } else { "NO" }
+        );
     };
     row("tap -> ticket bytes to printer, incl. Mosquitto RT, p50", pct(0.50), "ms", 50.0);
     row("tap -> ticket bytes to printer, incl. Mosquitto RT, p95", pct(0.95), "ms", 50.0);
@@ -132,7 +137,9 @@ fn main() -> anyhow::Result<()> {
 fn rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
