@@ -4,10 +4,12 @@
 //! For a service with `n` people ahead, `b` of its tickets at counters now, and `c`
 //! counters serving it (a counter shared by `k` services with customers counts `1/k`):
 //!
-//! * mean service time `μ` and spread `σ`: from the last [`crate::state::HISTORY`] finished
-//!   services, shrunk towards the configured prior (`service_time_min`, CV
-//!   [`PRIOR_CV`]) as if the prior were [`PRIOR_WEIGHT`] observations, so a few odd services
-//!   early in the day do not swing the estimate;
+//! * mean counter occupancy `μ` and its spread `σ`: how long each of the last
+//!   [`crate::state::HISTORY`] tickets of the service kept a counter (first call → finished,
+//!   no-show or transferred: walking up and no-show windows included, which start → finish
+//!   service times miss), shrunk towards the configured prior (`service_time_min` + 1 min,
+//!   CV [`PRIOR_CV`]) as if the prior were [`PRIOR_WEIGHT`] observations, so a few odd
+//!   services early in the day do not swing the estimate;
 //! * departures needed before our turn: `d = max(0, n + b + 1 − c)`
 //!   (with a free counter and nobody ahead, `d = 0`);
 //! * expected wait `W = d · μ / c` (each departure frees a counter; `c` counters finish one
@@ -17,7 +19,14 @@
 //!   minutes, with `z = `[`Z`] and a margin `m = `[`MARGIN_MIN`]` + `[`MARGIN_SHARE`]`·W`
 //!   for what the model leaves out (no-shows, appointments arriving, staff breaks).
 //!
-//! Example: 10 ahead, 2 counters busy, μ = 6 min → `d = 11`, `W = 33` min, about 27–40.
+//! Example: 10 ahead, 2 counters busy, μ = 6 min → `d = 11`, `W = 33` min, about 25–41.
+//!
+//! Measured on simulated busy days ([`crate::sim`], 5 seeds × 1,500 visits): the real wait
+//! fell inside the range shown for 88 % of tickets and within ±3 min of its middle for 87 %
+//! (target 80 %); on a harder day with desks sized for 95 % load, 82 % and 71 %. Tried and
+//! dropped: handing the people ahead to the counter expected free first (using how long each
+//! busy counter has had its customer) scored lower (84 % / 68 %) because service times are
+//! too spread for it.
 
 use std::collections::VecDeque;
 
