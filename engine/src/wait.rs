@@ -19,7 +19,8 @@
 //!   minutes, with `z = `[`Z`] and a margin `m = `[`MARGIN_MIN`]` + `[`MARGIN_SHARE`]`·W`
 //!   for what the model leaves out (no-shows, appointments arriving, staff breaks).
 //!
-//! Example: 10 ahead, 2 counters busy, μ = 6 min → `d = 11`, `W = 33` min, about 25–41.
+//! Example: 10 ahead, 2 counters busy, μ = 6 min, σ = 4.8 (the prior's spread) → `d = 11`,
+//! `W = 33` min, shown as 22–44.
 //!
 //! Measured on simulated busy days ([`crate::sim`], 5 seeds × 1,500 visits): the real wait
 //! fell inside the range shown for 88 % of tickets and within ±3 min of its middle for 87 %
