@@ -15,6 +15,10 @@
 //!   the hub ([`hub::HubClient`], MQTT in [`hub::MqttHub`]) and the printer thread
 //!   ([`printing::Printer`]).
 //! - [`config::KioskConfig`]: `config/kiosk-1.toml`, validated at start.
+//! - Talking to the hub: by default [`hub::MqttHub`], the kiosk's own small MQTT client
+//!   (file outbox acknowledged by the hub's reply); with `--features agent`,
+//!   `agent_hub::AgentHub` over the shared device runtime `aula-agent` (SQLite outbox,
+//!   health). Both sit behind [`hub::HubClient`], so the controller does not know which.
 //!
 //! ## When the hub cannot be reached (the offline decision)
 //! A walk-in number never depends on the network. A ticket request that gets no reply within
@@ -42,6 +46,8 @@
 
 slint::include_modules!();
 
+#[cfg(feature = "agent")]
+pub mod agent_hub;
 pub mod app;
 pub mod config;
 pub mod flow;

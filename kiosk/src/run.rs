@@ -5,6 +5,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg_attr(feature = "agent", allow(unused_imports))]
 use aula_protocol::Topics;
 
 use slint::ComponentHandle;
@@ -12,6 +13,7 @@ use slint::ComponentHandle;
 use crate::KioskWindow;
 use crate::app::{Kiosk, SiteInfo, SystemClock};
 use crate::config::KioskConfig;
+#[cfg_attr(feature = "agent", allow(unused_imports))]
 use crate::hub::{MqttHub, MqttSettings};
 use crate::printing::{BytesHook, Printer};
 
@@ -41,6 +43,9 @@ pub fn build(
         })
     });
     let (inbox, rx) = Kiosk::inbox(waker);
+    #[cfg(feature = "agent")]
+    let hub = crate::agent_hub::AgentHub::start(cfg, inbox.clone())?;
+    #[cfg(not(feature = "agent"))]
     let hub = MqttHub::start(
         MqttSettings {
             topics: Topics::new(cfg.site.clone()),

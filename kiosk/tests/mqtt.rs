@@ -118,3 +118,48 @@ fn a_ticket_through_mosquitto_and_an_offline_issue_reconciled() {
     assert!(aula_kiosk::hub::cached_queue_state(state_dir.path()).is_some_and(|q| !q.services.is_empty()));
     drop(broker);
 }
+
+/// The same path through the shared device runtime (`--features agent`): a request answered
+/// by the hub, and an offline issue delivered from the agent's durable outbox.
+#[cfg(feature = "agent")]
+#[test]
+fn agent_hub_requests_and_enqueues_through_mosquitto() {
+    if std::process::Command::new("mosquitto").arg("-h").output().is_err() {
+        return;
+    }
+    let broker = Mosquitto::start().unwrap();
+    let site = SiteId::new("lahti").unwrap();
+    let responder = Responder::start(broker.port, &site, example_state(chrono::Utc::now()));
+    let dir = tempfile::tempdir().unwrap();
+    let text = include_str!("../../config/kiosk-1.toml")
+        .replace("localhost:1883", &format!("127.0.0.1:{}", broker.port))
+        .replace("var/kiosk-1", &dir.path().join("state").display().to_string())
+        .replace("var/tickets", &dir.path().join("tickets").display().to_string());
+    let cfg = aula_kiosk::config::KioskConfig::from_toml_str(&text, std::path::Path::new("kiosk.toml")).unwrap();
+    let (inbox, rx) = Kiosk::inbox(Arc::new(|| {}));
+    let hub = aula_kiosk::agent_hub::AgentHub::start(&cfg, inbox).unwrap();
+    // Wait for the session (the retained queue state arrives once subscribed).
+    let got_state = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(matches!(got_state, aula_kiosk::flow::Input::QueueState(_)));
+    let id = MessageId::new();
+    let req = |offline| Request {
+        device: cfg.device.clone(),
+        lang: Lang::fi(),
+        kind: RequestKind::IssueTicket { service: ServiceId::new("vero").unwrap(), needs: Default::default(), offline },
+    };
+    hub.send(id, req(None));
+    match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+        aula_kiosk::flow::Input::Reply { id: got, result: Ok(aula_protocol::ReplyResult::Ticket(t)) } => {
+            assert_eq!(got, id);
+            assert_eq!(t.number.prefix, "V");
+        }
+        other => panic!("{other:?}"),
+    }
+    let offline_id = MessageId::new();
+    hub.enqueue(offline_id, req(Some(OfflineIssue { number: number("V900"), issued_at: chrono::Utc::now() })));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !responder.received.lock().unwrap().requests.iter().any(|e| e.id == offline_id) {
+        assert!(Instant::now() < deadline, "the offline issue never reached the hub");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
