@@ -132,18 +132,28 @@ pub(crate) async fn run(
                 }
             }
             Err(e) => {
+                // Not connected from here on: nothing may be queued into the client until the
+                // next ConnAck. (Regression: a PUBACK among the buffered events below used to
+                // refill the window into the dead connection's queue; rumqttc then sent those
+                // rows on the next connection, unpaired, and acks deleted the wrong rows.)
+                let was_connected = s.connected;
+                s.connected = false;
+                s.shared.connected.store(false, Ordering::Relaxed);
                 // Events rumqttc buffered before the error belong to the connection that just
-                // ended: account for them before forgetting everything in flight.
+                // ended: account for them (acks delete rows, messages are routed) before
+                // forgetting everything in flight.
                 let buffered: Vec<Event> = eventloop.state.events.drain(..).collect();
                 for ev in buffered {
                     s.event(ev);
                 }
+                // Drop rumqttc's retransmission queue and anything still in its request queue:
+                // unacknowledged rows are resent from the database with fresh packet ids.
+                eventloop.clean();
                 eventloop.pending.clear();
+                eventloop.state.events.clear();
                 eventloop.state.collision = None;
                 s.tracker.reset();
-                if s.connected {
-                    s.connected = false;
-                    s.shared.connected.store(false, Ordering::Relaxed);
+                if was_connected {
                     warn!(error = %e, "broker connection lost; reconnecting");
                     s.emit(AgentEvent::Disconnected);
                     backoff = BACKOFF_START;

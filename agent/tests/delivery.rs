@@ -51,25 +51,37 @@ async fn thousand_events_survive_a_broker_outage() {
 
     let t0 = Instant::now();
     let mut sent = HashSet::new();
+    let mut order = Vec::new();
     for i in 0..300 {
-        sent.insert(agent.send_event(lid(i)).await.unwrap());
+        let id = agent.send_event(lid(i)).await.unwrap();
+        sent.insert(id);
+        order.push(id);
     }
     // Stop while rows are still in flight.
     broker.stop();
     wait_for("disconnect noticed", Duration::from_secs(5), || !agent.is_connected()).await;
     let stop_at = Instant::now();
     for i in 300..700 {
-        sent.insert(agent.send_event(lid(i)).await.unwrap());
+        let id = agent.send_event(lid(i)).await.unwrap();
+        sent.insert(id);
+        order.push(id);
     }
     let rest = outage().saturating_sub(stop_at.elapsed());
     tokio::time::sleep(rest).await;
     broker.resume();
     let down = stop_at.elapsed();
     for i in 700..1000 {
-        sent.insert(agent.send_event(lid(i)).await.unwrap());
+        let id = agent.send_event(lid(i)).await.unwrap();
+        sent.insert(id);
+        order.push(id);
     }
-    let seen = collect(&mut sub, &topic, &sent, Duration::from_secs(60)).await;
+    let seen = collect(&mut sub, &topic, &sent, Duration::from_secs(20)).await;
     let lost = sent.iter().filter(|id| !seen.contains_key(id)).count();
+    let lost_at: Vec<usize> =
+        order.iter().enumerate().filter(|(_, id)| !seen.contains_key(id)).map(|(i, _)| i).collect();
+    if let (Some(a), Some(b)) = (lost_at.first(), lost_at.last()) {
+        eprintln!("lost event indexes {a}..={b} ({} of them)", lost_at.len());
+    }
     let dups: u32 = seen.values().map(|n| n - 1).sum();
     eprintln!(
         "outage test: sent {} received {} lost {lost} duplicates {dups} broker down {:.1}s total {:.1}s",
@@ -78,7 +90,14 @@ async fn thousand_events_survive_a_broker_outage() {
         down.as_secs_f64(),
         t0.elapsed().as_secs_f64()
     );
-    assert_eq!(lost, 0, "events lost");
+    assert_eq!(
+        lost,
+        0,
+        "events lost; agent: pending {} connected {} {:?}",
+        agent.outbox_pending(),
+        agent.is_connected(),
+        agent.stats()
+    );
     wait_for("outbox drained", Duration::from_secs(10), || agent.outbox_pending() == 0).await;
     assert!(agent.stats().connects >= 2);
 }
