@@ -16,13 +16,13 @@ fn scenarios() {
     let r = estimate(&inputs(0, 0, 2.0, 6.0)).unwrap();
     assert_eq!(r.low_min, 0);
     assert!(r.high_min <= 2, "{r:?}");
-    // Empty queue, both counters busy: about one service time shared by two.
+    // Empty queue, both counters busy (each about half-way): half a service time over two.
     let (w, _) = expected(&inputs(0, 2, 2.0, 6.0));
     assert_eq!(w, 1.5);
     // 10 people ahead, 2 counters busy, 6 min mean: about 30 minutes.
     let r = estimate(&inputs(10, 2, 2.0, 6.0)).unwrap();
     assert!(r.contains(30.0) && r.contains(33.0), "{r:?}");
-    assert!(r.low_min >= 24 && r.high_min <= 42, "{r:?}");
+    assert!(r.low_min >= 20 && r.high_min <= 42, "{r:?}");
     // No counter serves it: no estimate rather than a made-up one.
     assert_eq!(estimate(&inputs(3, 0, 0.0, 6.0)), None);
     // More spread in service times → wider range.
