@@ -35,6 +35,15 @@
 //! decided without the hub: the kiosk says "please go to the service advisor's desk" and
 //! offers a queue number instead.
 //!
+//! ## Running, testing, measuring
+//! - `aula-kiosk --config config/kiosk-1.toml` (window; on a Pi use a Slint KMS backend);
+//!   `--headless-first-frame` renders one frame with the software renderer and exits.
+//! - `cargo test -p aula-kiosk`: one test binary (`tests/kiosk.rs`): the pure flow, every
+//!   flow through the UI on Slint's testing backend, reference screenshots
+//!   (`docs/kiosk-*.png`, `UPDATE_SCREENSHOTS=1` to accept changes), a real Mosquitto.
+//! - `kiosk-bench`: tap → ticket bytes (with the hub round trip through Mosquitto), RSS,
+//!   start → first frame, printed beside their targets.
+//!
 //! ## Example (headless, as the tests drive it)
 //! ```no_run
 //! use aula_kiosk::{app::Kiosk, flow::{Input, Tap}};
