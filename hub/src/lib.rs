@@ -122,7 +122,8 @@ pub async fn run_with(
     let hub = Arc::new(hub);
 
     let options = mqtt::options(&config, &hub.topics)?;
-    let (client, eventloop) = rumqttc::AsyncClient::new(options, 1024);
+    let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 1024);
+    eventloop.set_network_options(mqtt::network_options());
     let (to_ingest, incoming) = mpsc::unbounded_channel();
     let driver = tokio::spawn(mqtt::drive(eventloop, client.clone(), hub.clone(), to_ingest));
     let ingest = tokio::spawn(ingest::run(hub.clone(), client.clone(), incoming));

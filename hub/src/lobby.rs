@@ -167,6 +167,7 @@ async fn kiosk(hub: Arc<Hub>, config: HubConfig, speed: f64) {
     o.set_keep_alive(Duration::from_secs(15));
     o.set_max_packet_size(1024 * 1024, 64 * 1024);
     let (client, mut eventloop) = AsyncClient::new(o, 100);
+    eventloop.set_network_options(crate::mqtt::network_options());
     let reply_topic = hub.topics.topic(&Topic::DeviceReply(device.clone()));
     let _ = client.subscribe(reply_topic, QoS::AtLeastOnce).await;
     tokio::spawn(async move {

@@ -132,6 +132,7 @@ async fn client(port: u16, id: &str, subscribe: &[String]) -> (AsyncClient, mpsc
     let mut o = MqttOptions::new(id, "127.0.0.1", port);
     o.set_keep_alive(Duration::from_secs(30)).set_inflight(100).set_max_packet_size(1 << 20, 1 << 20);
     let (c, mut ev) = AsyncClient::new(o, 1000);
+    ev.set_network_options(aula_hub::mqtt::network_options());
     let (tx, rx) = mpsc::unbounded_channel();
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
     let want = subscribe.len();
@@ -183,7 +184,7 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(
         &mconf,
         format!(
-            "listener {mport} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_inflight_messages {}\n",
+            "listener {mport} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 1000000\nmax_inflight_messages {}\n",
             args.inflight
         ),
     )?;
@@ -310,7 +311,7 @@ async fn main() -> anyhow::Result<()> {
         let port = free_port();
         std::fs::write(
             rdir.path().join("hub.toml"),
-            format!("[hub]\nsite = \"{}\"\ndb = \"big.db\"\nhttp = \"127.0.0.1:{port}\"\n[broker]\nurl = \"mqtt://127.0.0.1:{mport}\"\nclient_id = \"aula-hub-restart\"\n", args.site.canonicalize()?.display()),
+            format!("[hub]\nsite = \"{}\"\ndb = \"big.db\"\nhttp = \"127.0.0.1:{port}\"\nclient_id = \"aula-hub-restart\"\n[broker]\nurl = \"mqtt://127.0.0.1:{mport}\"\n", args.site.canonicalize()?.display()),
         )?;
         let t = Instant::now();
         let child = Killed(Command::new(&hub_bin).args(["serve", "--config"]).arg(rdir.path().join("hub.toml")).env("RUST_LOG", "warn").stdout(Stdio::null()).spawn()?);
