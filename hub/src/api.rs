@@ -94,7 +94,24 @@ fn rejection(r: Rejection) -> Failure {
     // The reason code is the serde tag, e.g. "closed", "too_early".
     let v = serde_json::to_value(&r).unwrap_or_default();
     let code = v.get("reason").and_then(|c| c.as_str()).unwrap_or("rejected").to_owned();
-    fail(status, &code, v.to_string())
+    fail(status, &code, describe(&r))
+}
+
+/// Staff-facing English text for a refusal (customers see the kiosk's translations).
+fn describe(r: &Rejection) -> String {
+    match r {
+        Rejection::UnknownService { service } => format!("unknown service {service:?}"),
+        Rejection::NotToday { service } => format!("{service} does not serve walk-in customers today"),
+        Rejection::Closed { service, opens_next: Some(t) } => format!("{service} is closed now; opens {t}"),
+        Rejection::Closed { service, opens_next: None } => format!("{service} is closed now"),
+        Rejection::AppointmentsOnly { service } => format!("{service} serves by appointment only"),
+        Rejection::UnknownBooking => "no booking with this code".into(),
+        Rejection::BookingCancelled => "the booking was cancelled".into(),
+        Rejection::TooEarly { booked_at, opens_at } => format!("booked for {booked_at}; check-in opens {opens_at}"),
+        Rejection::TooLate { booked_at } => format!("booked for {booked_at}; too late to check in"),
+        Rejection::AlreadyCheckedIn { number } => format!("already checked in as {number}"),
+        Rejection::BadRequest { message } | Rejection::Internal { message } => message.clone(),
+    }
 }
 
 fn json_body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, Failure> {

@@ -28,6 +28,11 @@ async fn staff_flow_errors_announcement_and_follow_page() {
     assert_eq!(post("/api/counters/9/call-next", json!({})).await.unwrap().status(), 404);
     assert_eq!(post("/api/counters/1/call", json!({"number": 7})).await.unwrap().status(), 400);
 
+    // A refusal from the engine keeps its reason code.
+    let r = post("/api/tickets", json!({"service": "nope"})).await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<ApiError>().await.unwrap().error, "unknown_service");
+
     // Issue from the staff desk, call, start, finish.
     let r = post("/api/tickets", json!({"service": "vero"})).await.unwrap();
     assert_eq!(r.status(), 201);
