@@ -80,7 +80,11 @@ async fn thousand_events_survive_a_broker_outage() {
     let lost_at: Vec<usize> =
         order.iter().enumerate().filter(|(_, id)| !seen.contains_key(id)).map(|(i, _)| i).collect();
     if let (Some(a), Some(b)) = (lost_at.first(), lost_at.last()) {
-        eprintln!("lost event indexes {a}..={b} ({} of them)", lost_at.len());
+        eprintln!(
+            "lost event indexes {a}..={b} ({} of them); subscriber connacks (session present) {:?}",
+            lost_at.len(),
+            sub.connacks.lock().unwrap()
+        );
     }
     let dups: u32 = seen.values().map(|n| n - 1).sum();
     eprintln!(
@@ -90,6 +94,7 @@ async fn thousand_events_survive_a_broker_outage() {
         down.as_secs_f64(),
         t0.elapsed().as_secs_f64()
     );
+    assert_eq!(sub.connacks.lock().unwrap().last(), Some(&true), "fixture: the broker lost the subscriber's session");
     assert_eq!(
         lost,
         0,

@@ -58,6 +58,10 @@ impl Broker {
         let conf = dir.path().join("mosquitto.conf");
         let mut text = format!("listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n");
         if persistent {
+            // Started as root, Mosquitto drops to the `mosquitto` user and could not write a
+            // root-owned temp dir: its sessions would silently not survive the restart.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
             text += &format!("persistence true\npersistence_location {}/\n", dir.path().display());
         }
         std::fs::write(&conf, text).unwrap();
@@ -112,6 +116,8 @@ pub struct Msg {
 
 /// A plain MQTT client that subscribes to `filter` (QoS 1) and reconnects forever.
 pub struct Sub {
+    /// Connections made (ConnAcks) so far, with whether the broker had the session.
+    pub connacks: Arc<std::sync::Mutex<Vec<bool>>>,
     pub rx: mpsc::UnboundedReceiver<Msg>,
     pub client: AsyncClient,
     task: tokio::task::JoinHandle<()>,
@@ -135,10 +141,13 @@ impl Sub {
         let mut ready = Some(ready_tx);
         let c = client.clone();
         let filter = filter.to_string();
+        let connacks: Arc<std::sync::Mutex<Vec<bool>>> = Arc::default();
+        let ca = connacks.clone();
         let task = tokio::spawn(async move {
             loop {
                 match el.poll().await {
-                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                        ca.lock().unwrap().push(ack.session_present);
                         let _ = c.subscribe(filter.clone(), QoS::AtLeastOnce).await;
                     }
                     Ok(Event::Incoming(Packet::SubAck(_))) => {
@@ -155,7 +164,7 @@ impl Sub {
             }
         });
         tokio::time::timeout(Duration::from_secs(5), ready_rx).await.expect("subscribed").unwrap();
-        Sub { rx, client, task }
+        Sub { connacks, rx, client, task }
     }
 
     /// The next message on `topic` within `within`.
