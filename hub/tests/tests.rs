@@ -9,3 +9,4 @@ mod bad_input;
 mod durability;
 mod embedded;
 mod requests;
+mod timers;
