@@ -68,7 +68,8 @@ fn service(
     ServiceView {
         id: ServiceId::new(id).unwrap(),
         name: Localized::from_pairs(&[("fi", names[0]), ("sv", names[1]), ("en", names[2])]),
-        // The wall shows the short service name; the official authority name travels along.
+        // Short display names chosen by the site (a wall row has room for ~30 characters);
+        // the fixture uses the same text for the authority.
         authority: Localized::from_pairs(&[("fi", names[0]), ("sv", names[1]), ("en", names[2])]),
         prefix: prefix.into(),
         open_today: true,
@@ -89,13 +90,13 @@ fn service(
 pub fn state(seq: u64) -> QueueState {
     let m = Duration::minutes;
     let services = vec![
-        service("poliisi", ["Poliisi (lupapalvelut)", "Polisen (tillståndstjänster)", "Police – permits"], "P", &[span(8, 16)], true, true, 9, Some((25, 45))),
+        service("poliisi", ["Poliisi (lupapalvelut)", "Polisen – tillstånd", "Police – permits"], "P", &[span(8, 16)], true, true, 9, Some((25, 45))),
         service("kela", ["Kela", "FPA", "Kela"], "K", &[span(9, 16)], true, true, 6, Some((15, 30))),
         service("te", ["TE-palvelut", "TE-tjänsterna", "Employment services (TE)"], "T", &[span(9, 16)], true, true, 4, Some((10, 25))),
         service("vero", ["Verohallinto", "Skatteförvaltningen", "Tax Administration"], "V", &[span(9, 16)], true, true, 5, Some((15, 30))),
-        service("neuvonta", ["Yleinen palveluneuvonta", "Allmän servicerådgivning", "General service advice"], "N", &[span(8, 16)], true, true, 2, Some((0, 10))),
+        service("neuvonta", ["Yleinen palveluneuvonta", "Allmän rådgivning", "General service advice"], "N", &[span(8, 16)], true, true, 2, Some((0, 10))),
         service("dvv", ["Digi- ja väestötietovirasto", "Befolkningsdata (DVV)", "Population data (DVV)"], "D", &[span(9, 15)], true, true, 1, Some((5, 15))),
-        service("oikeusapu", ["Oikeusapu ja edunvalvonta", "Rättshjälp och intressebevakning", "Legal aid and guardianship"], "O", &[span(12, 16)], false, true, 0, None),
+        service("oikeusapu", ["Oikeusapu ja edunvalvonta", "Rättshjälp", "Legal aid and guardianship"], "O", &[span(12, 16)], false, true, 0, None),
         service("mml", ["Maanmittauslaitos", "Lantmäteriverket", "Land Survey"], "L", &[span(9, 15)], true, false, 0, None),
     ];
     let mut not_today = service("migri", ["Maahanmuuttovirasto", "Migrationsverket", "Finnish Immigration Service"], "M", &[], false, false, 0, None);
