@@ -57,7 +57,9 @@ impl Mosquitto {
         std::fs::write(
             &conf,
             format!(
-                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\n\
+                // `user root`: started as root (CI), mosquitto would otherwise drop to the
+                // `mosquitto` user and silently fail to write its persistence file here.
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\nuser root\n\
                  max_queued_messages 100000\nlog_dest none\n",
                 data.display()
             ),
