@@ -21,7 +21,7 @@ fn errors_name_the_file_the_key_and_the_expected_form() {
     let cases = [
         ("offline_block = [900, 999]", "offline_block = [999, 900]", "kiosk.offline_block"),
         ("languages = [\"fi\", \"sv\", \"en\",", "languages = [\"fi\", \"en\",", "kiosk.languages"),
-        ("broker = \"localhost:1883\"", "broker = \"localhost\"", "agent.broker"),
+        ("broker = \"localhost:1884\"", "broker = \"localhost\"", "agent.broker"),
         ("inactivity_s = 45", "inactivity_s = 2", "kiosk.inactivity_s"),
         ("mode = \"checkin\"", "mode = \"signage\"", "kiosk.mode"),
         ("timezone = \"Europe/Helsinki\"", "timezone = \"Mars/Olympus\"", "kiosk.timezone"),

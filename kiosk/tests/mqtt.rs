@@ -132,7 +132,7 @@ fn agent_hub_requests_and_enqueues_through_mosquitto() {
     let responder = Responder::start(broker.port, &site, example_state(chrono::Utc::now()));
     let dir = tempfile::tempdir().unwrap();
     let text = include_str!("../../config/kiosk-1.toml")
-        .replace("localhost:1883", &format!("127.0.0.1:{}", broker.port))
+        .replace("localhost:1884", &format!("127.0.0.1:{}", broker.port))
         .replace("var/kiosk-1", &dir.path().join("state").display().to_string())
         .replace("var/tickets", &dir.path().join("tickets").display().to_string());
     let cfg = aula_kiosk::config::KioskConfig::from_toml_str(&text, std::path::Path::new("kiosk.toml")).unwrap();

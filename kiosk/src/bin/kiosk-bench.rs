@@ -48,7 +48,7 @@ fn main() -> anyhow::Result<()> {
     let broker = Mosquitto::start()?;
     let tmp = tempfile::tempdir()?;
     let config_text = include_str!("../../../config/kiosk-1.toml")
-        .replace("localhost:1883", &format!("127.0.0.1:{}", broker.port))
+        .replace("localhost:1884", &format!("127.0.0.1:{}", broker.port))
         .replace("var/kiosk-1", &tmp.path().join("state").display().to_string())
         .replace("var/tickets", &tmp.path().join("tickets").display().to_string());
     let config_path = tmp.path().join("kiosk.toml");
