@@ -66,7 +66,8 @@ fn main() {
     // 1. Replay.
     let db = dir.path().join("replay.db");
     let (events, build_s) = build_log(&db, &site, n);
-    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
     // Checkpoint the WAL first so the timing is of a normal start, not of a huge WAL.
     drop(Engine::open(&db, site.clone()).unwrap());
     let t = Instant::now();
@@ -89,7 +90,8 @@ fn main() {
         let db = dir.path().join(format!("ingest-{batch}.db"));
         let mut e = Engine::open(&db, site.clone()).unwrap();
         let now = local(&site, chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), 10);
-        let services: Vec<ServiceId> = ["poliisi", "kela", "te", "vero", "neuvonta"].iter().map(|s| ServiceId::new(*s).unwrap()).collect();
+        let services: Vec<ServiceId> =
+            ["poliisi", "kela", "te", "vero", "neuvonta"].iter().map(|s| ServiceId::new(*s).unwrap()).collect();
         let total = if batch == 1 { 500 } else { 20_000 };
         let t = Instant::now();
         let mut done = 0;
@@ -117,7 +119,9 @@ fn main() {
     }
     let sim_s = t.elapsed().as_secs_f64() / sims.len() as f64;
     // A harder day: desks sized for 95 % load, so queues grow long at the peak.
-    let busy: Vec<_> = (1..=5).map(|seed| simulate(&site, &SimOptions { utilisation: 0.95, ..SimOptions::new(seed, 1500) }).unwrap().0).collect();
+    let busy: Vec<_> = (1..=5)
+        .map(|seed| simulate(&site, &SimOptions { utilisation: 0.95, ..SimOptions::new(seed, 1500) }).unwrap().0)
+        .collect();
     let bm: u32 = busy.iter().map(|r| r.measured).sum();
     let b_inside = busy.iter().map(|r| r.inside_range).sum::<u32>() as f64 / bm as f64;
     let b_within = busy.iter().map(|r| r.within_3_min).sum::<u32>() as f64 / bm as f64;
@@ -137,14 +141,27 @@ fn main() {
     println!("| of which: SQLite read + decode only (own thread) | {read_s:.2} s | — |");
     println!("| of which: applying to the state only (from memory) | {apply_s:.2} s | — |");
     for (batch, rate) in &ingest {
-        println!("| durable ingest, {batch} msg/transaction (dedupe + issue, WAL, synchronous=FULL) | {rate:.0} msg/s | ≥ 2,000 msg/s |");
+        println!(
+            "| durable ingest, {batch} msg/transaction (dedupe + issue, WAL, synchronous=FULL) | {rate:.0} msg/s | ≥ 2,000 msg/s |"
+        );
     }
     println!("| simulated day, 1,500 visits (5 seeds, mean {:.2} s/day) | {} tickets measured | — |", sim_s, measured);
     println!("| real wait inside the range shown at issue | {:.1} % | — |", inside * 100.0);
     println!("| real wait within ±3 min of the range's middle | {:.1} % | 80 % |", within * 100.0);
     println!("| mean wait / p90 wait | {:.1} / {:.1} min | — |", mean(|r| r.mean_wait_min), mean(|r| r.p90_wait_min));
-    println!("| mean abs. error of the middle / mean range width | {:.1} / {:.1} min | — |", mean(|r| r.mean_abs_error_min), mean(|r| r.mean_range_width_min));
+    println!(
+        "| mean abs. error of the middle / mean range width | {:.1} / {:.1} min | — |",
+        mean(|r| r.mean_abs_error_min),
+        mean(|r| r.mean_range_width_min)
+    );
     println!("| harder day (desks sized for 95 % load): mean / p90 wait | {b_wait:.1} / {b_p90:.1} min | — |");
-    println!("| bias (real − middle): busy day / harder day | {:+.2} / {b_bias:+.2} min | — |", mean(|r| r.mean_error_min));
-    println!("| harder day: inside range / within ±3 min of middle | {:.1} % / {:.1} % | — / 80 % |", b_inside * 100.0, b_within * 100.0);
+    println!(
+        "| bias (real − middle): busy day / harder day | {:+.2} / {b_bias:+.2} min | — |",
+        mean(|r| r.mean_error_min)
+    );
+    println!(
+        "| harder day: inside range / within ±3 min of middle | {:.1} % / {:.1} % | — / 80 % |",
+        b_inside * 100.0,
+        b_within * 100.0
+    );
 }

@@ -76,11 +76,8 @@ pub fn parse_ics(text: &str, site: &crate::config::SiteConfig) -> Result<ParsedF
             continue;
         };
         // CATEGORIES may repeat, so the crate keeps it among the multi-properties.
-        let categories: Vec<&str> = e
-            .multi_properties()
-            .get("CATEGORIES")
-            .map(|ps| ps.iter().map(|p| p.value()).collect())
-            .unwrap_or_default();
+        let categories: Vec<&str> =
+            e.multi_properties().get("CATEGORIES").map(|ps| ps.iter().map(|p| p.value()).collect()).unwrap_or_default();
         let candidates = [e.property_value("X-AULA-SERVICE"), e.property_value("CATEGORIES")]
             .into_iter()
             .flatten()

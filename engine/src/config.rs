@@ -104,7 +104,8 @@ impl SiteConfig {
             site: Option<RawSite>,
         }
         let syntax = |key: String, message: String| ConfigError::Syntax { origin: origin.to_owned(), key, message };
-        let de = toml::Deserializer::parse(text).map_err(|e| syntax(line_of(text, e.span()), e.message().to_owned()))?;
+        let de =
+            toml::Deserializer::parse(text).map_err(|e| syntax(line_of(text, e.span()), e.message().to_owned()))?;
         let doc: Doc = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
@@ -121,7 +122,8 @@ impl SiteConfig {
 
     /// Reads and validates a file.
     pub fn load(path: &Path) -> Result<SiteConfig, ConfigError> {
-        let origin = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+        let origin =
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::Read { origin: path.display().to_string(), message: e.to_string() })?;
         Self::from_toml(&text, &origin)
@@ -258,14 +260,20 @@ struct Check<'a> {
 
 impl Check<'_> {
     fn bad(&self, key: impl Into<String>, expected: impl Into<String>, found: impl std::fmt::Display) -> ConfigError {
-        ConfigError::Invalid { origin: self.origin.to_owned(), key: key.into(), expected: expected.into(), found: found.to_string() }
+        ConfigError::Invalid {
+            origin: self.origin.to_owned(),
+            key: key.into(),
+            expected: expected.into(),
+            found: found.to_string(),
+        }
     }
 
     fn localized(&self, key: &str, raw: &BTreeMap<String, String>) -> Result<Localized, ConfigError> {
         let mut out = BTreeMap::new();
         for (lang, text) in raw {
-            let l = Lang::new(lang.clone())
-                .map_err(|_| self.bad(format!("{key}.{lang}"), "a 2-3 letter lowercase language code", format!("{lang:?}")))?;
+            let l = Lang::new(lang.clone()).map_err(|_| {
+                self.bad(format!("{key}.{lang}"), "a 2-3 letter lowercase language code", format!("{lang:?}"))
+            })?;
             if text.trim().is_empty() {
                 return Err(self.bad(format!("{key}.{lang}"), "a non-empty name", "\"\""));
             }
@@ -273,7 +281,11 @@ impl Check<'_> {
         }
         for req in REQUIRED_LANGS {
             if !out.contains_key(&Lang::new(req).expect("literal")) {
-                return Err(self.bad(format!("{key}.{req}"), format!("a name in {}", REQUIRED_LANGS.join(", ")), "none"));
+                return Err(self.bad(
+                    format!("{key}.{req}"),
+                    format!("a name in {}", REQUIRED_LANGS.join(", ")),
+                    "none",
+                ));
             }
         }
         Ok(Localized(out))
@@ -282,7 +294,9 @@ impl Check<'_> {
     fn spans(&self, key: &str, raw: &[String]) -> Result<Vec<Span>, ConfigError> {
         let mut spans: Vec<Span> = Vec::new();
         for (i, s) in raw.iter().enumerate() {
-            let span = parse_span(s).ok_or_else(|| self.bad(format!("{key}[{i}]"), "a span \"HH:MM-HH:MM\" with open before close", format!("{s:?}")))?;
+            let span = parse_span(s).ok_or_else(|| {
+                self.bad(format!("{key}[{i}]"), "a span \"HH:MM-HH:MM\" with open before close", format!("{s:?}"))
+            })?;
             if let Some(prev) = spans.last()
                 && span.open < prev.close
             {
@@ -311,7 +325,8 @@ impl Check<'_> {
             toml::Value::String(s) => s.clone(),
             other => return Err(self.bad(key, "a date such as 2026-12-06", other)),
         };
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| self.bad(key, "a date such as 2026-12-06", format!("{text:?}")))
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map_err(|_| self.bad(key, "a date such as 2026-12-06", format!("{text:?}")))
     }
 
     fn exceptions(&self, key: &str, raw: &[RawException]) -> Result<BTreeMap<NaiveDate, Vec<Span>>, ConfigError> {
@@ -342,14 +357,17 @@ impl RawSite {
         let id = SiteId::new(self.id.clone()).map_err(|e| c.bad("site.id", e.expected, format!("{:?}", self.id)))?;
         let name = c.localized("site.name", &self.name)?;
         let tz_name = self.time_zone.as_deref().unwrap_or("Europe/Helsinki");
-        let time_zone: Tz =
-            tz_name.parse().map_err(|_| c.bad("site.time_zone", "an IANA time zone such as Europe/Helsinki", format!("{tz_name:?}")))?;
+        let time_zone: Tz = tz_name.parse().map_err(|_| {
+            c.bad("site.time_zone", "an IANA time zone such as Europe/Helsinki", format!("{tz_name:?}"))
+        })?;
         let mut languages = Vec::new();
         for req in REQUIRED_LANGS {
             languages.push(Lang::new(req).expect("literal"));
         }
         for (i, l) in self.languages.iter().enumerate() {
-            let lang = Lang::new(l.clone()).map_err(|_| c.bad(format!("site.languages[{i}]"), "a 2-3 letter lowercase language code", format!("{l:?}")))?;
+            let lang = Lang::new(l.clone()).map_err(|_| {
+                c.bad(format!("site.languages[{i}]"), "a 2-3 letter lowercase language code", format!("{l:?}"))
+            })?;
             if !languages.contains(&lang) {
                 languages.push(lang);
             }
@@ -361,7 +379,8 @@ impl RawSite {
         let mut prefixes = HashSet::new();
         for (i, s) in self.services.iter().enumerate() {
             let key = format!("site.services[{i}]");
-            let id = ServiceId::new(s.id.clone()).map_err(|e| c.bad(format!("{key}.id"), e.expected, format!("{:?}", s.id)))?;
+            let id = ServiceId::new(s.id.clone())
+                .map_err(|e| c.bad(format!("{key}.id"), e.expected, format!("{:?}", s.id)))?;
             if services.iter().any(|o| o.id == id) {
                 return Err(c.bad(format!("{key}.id"), "a service id not used before", format!("{:?}", s.id)));
             }
@@ -371,7 +390,11 @@ impl RawSite {
             if !prefixes.insert(s.prefix.clone()) {
                 // Numbers must identify one service on the wall, and a transferred ticket keeps
                 // its number, so prefixes are unique on the site.
-                return Err(c.bad(format!("{key}.prefix"), "a prefix no other service uses", format!("{:?}", s.prefix)));
+                return Err(c.bad(
+                    format!("{key}.prefix"),
+                    "a prefix no other service uses",
+                    format!("{:?}", s.prefix),
+                ));
             }
             let name = c.localized(&format!("{key}.name"), &s.name)?;
             let authority = match &s.authority {
@@ -403,7 +426,8 @@ impl RawSite {
         let mut counters: Vec<CounterConfig> = Vec::new();
         for (i, k) in self.counters.iter().enumerate() {
             let key = format!("site.counters[{i}]");
-            let id = CounterId::new(k.id.clone()).map_err(|e| c.bad(format!("{key}.id"), e.expected, format!("{:?}", k.id)))?;
+            let id = CounterId::new(k.id.clone())
+                .map_err(|e| c.bad(format!("{key}.id"), e.expected, format!("{:?}", k.id)))?;
             if counters.iter().any(|o| o.id == id) {
                 return Err(c.bad(format!("{key}.id"), "a counter id not used before", format!("{:?}", k.id)));
             }
@@ -411,10 +435,21 @@ impl RawSite {
             for (j, s) in k.services.iter().enumerate() {
                 match services.iter().find(|x| x.id.as_str() == s) {
                     Some(x) => svc.push(x.id.clone()),
-                    None => return Err(c.bad(format!("{key}.services[{j}]"), "the id of a service in [[site.services]]", format!("{s:?}"))),
+                    None => {
+                        return Err(c.bad(
+                            format!("{key}.services[{j}]"),
+                            "the id of a service in [[site.services]]",
+                            format!("{s:?}"),
+                        ));
+                    }
                 }
             }
-            counters.push(CounterConfig { id, name: c.localized(&format!("{key}.name"), &k.name)?, services: svc, room: k.room });
+            counters.push(CounterConfig {
+                id,
+                name: c.localized(&format!("{key}.name"), &k.name)?,
+                services: svc,
+                room: k.room,
+            });
         }
 
         let ratio = self.walk_ins_per_appointment.unwrap_or(2);

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use aula_protocol::{
-    CallEvent, CallKind, CounterId, CounterView, DeviceId, IssuedTicket, Lane, MessageId, Needs, QueueState,
-    Rejection, ServiceId, ServiceView, TicketId, TicketNumber, WaitRange,
+    CallEvent, CallKind, CounterId, CounterView, DeviceId, IssuedTicket, Lane, MessageId, Needs, QueueState, Rejection,
+    ServiceId, ServiceView, TicketId, TicketNumber, WaitRange,
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use tracing::warn;
@@ -16,11 +16,11 @@ use crate::error::{EngineError, StoreError};
 use crate::event::{Event, EventKind, Issued};
 use crate::hours::local_date;
 use crate::lanes::next_for;
-use crate::ticket::{Action, CancelReason, Phase};
-use crate::wait::{WaitInputs, estimate, service_stats};
 use crate::state::{State, number_key, prefix_key};
 use crate::store::Store;
 use crate::ticket::Ticket;
+use crate::ticket::{Action, CancelReason, Phase};
+use crate::wait::{WaitInputs, estimate, service_stats};
 
 /// A ticket named by id or by today's number (what staff type).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +100,10 @@ impl Engine {
         if self.poisoned {
             self.store.rollback();
             self.rebuild()?;
-            return Err(EngineError::Store(StoreError::Corrupt { seq: -1, message: "a write in the batch failed; batch rolled back".into() }));
+            return Err(EngineError::Store(StoreError::Corrupt {
+                seq: -1,
+                message: "a write in the batch failed; batch rolled back".into(),
+            }));
         }
         if let Err(e) = self.store.commit() {
             self.store.rollback();
@@ -189,7 +192,8 @@ impl Engine {
 
     fn store_issue(&mut self, i: Issued, now: DateTime<Utc>) -> Result<IssuedTicket, Rejection> {
         let id = i.id;
-        self.write(now, vec![EventKind::Issued(Box::new(i))]).map_err(|e| Rejection::Internal { message: e.to_string() })?;
+        self.write(now, vec![EventKind::Issued(Box::new(i))])
+            .map_err(|e| Rejection::Internal { message: e.to_string() })?;
         Ok(self.answer(&self.state.tickets[&id]))
     }
 
@@ -218,7 +222,8 @@ impl Engine {
         if !svc.hours.open_at(tz, now) {
             return Err(Rejection::Closed { service: service.clone(), opens_next: svc.hours.opens_next(tz, now) });
         }
-        let lane = if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn };
+        let lane =
+            if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn };
         let number = self.next_number(&svc.prefix, day);
         let (ahead, wait) = self.estimate_new(service, lane, now);
         let issued = Issued {
@@ -258,13 +263,16 @@ impl Engine {
         }
         let svc = self.service_cfg(service)?;
         if number.prefix != svc.prefix {
-            return Err(Rejection::BadRequest { message: format!("number {number} does not have {service}'s prefix {}", svc.prefix) });
+            return Err(Rejection::BadRequest {
+                message: format!("number {number} does not have {service}'s prefix {}", svc.prefix),
+            });
         }
         let day = self.today(issued_at);
         if self.state.numbers.get(&(prefix_key(&number.prefix), day)).is_some_and(|n| n.used.contains(&number.seq)) {
             return Err(Rejection::BadRequest { message: format!("number {number} is already in use on {day}") });
         }
-        let lane = if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn };
+        let lane =
+            if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn };
         let (ahead, wait) = self.estimate_new(service, lane, now);
         let issued = Issued {
             id: TicketId::new(),
@@ -287,7 +295,13 @@ impl Engine {
     /// "I have arrived": checks in a booking by code into its service's appointment lane,
     /// ordered by booked time. Accepted from `check_in_early` before to `check_in_late` after
     /// the booked time. The customer gets an ordinary number of the service's prefix.
-    pub fn check_in(&mut self, request: MessageId, code: &str, needs: Needs, now: DateTime<Utc>) -> Result<IssuedTicket, Rejection> {
+    pub fn check_in(
+        &mut self,
+        request: MessageId,
+        code: &str,
+        needs: Needs,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedTicket, Rejection> {
         if let Some(a) = self.repeated(request) {
             return Ok(a);
         }
@@ -344,7 +358,9 @@ impl Engine {
         let Some(t) = self.state.counter_ticket(counter) else { return Ok(None) };
         match &t.phase {
             Phase::Serving { .. } => Ok(Some(EventKind::Finished { ticket: t.id })),
-            Phase::Called { at, .. } if now >= *at + self.site.no_show_after => Ok(Some(EventKind::NoShow { ticket: t.id })),
+            Phase::Called { at, .. } if now >= *at + self.site.no_show_after => {
+                Ok(Some(EventKind::NoShow { ticket: t.id }))
+            }
             _ => Err(EngineError::CounterBusy { counter: counter.clone(), number: t.number.clone() }),
         }
     }
@@ -366,7 +382,12 @@ impl Engine {
     /// services), by the lane rules of [`crate::lanes`]. A ticket the counter is serving is
     /// finished first; a called ticket past the no-show window becomes a no-show; a called
     /// ticket within the window makes this fail with [`EngineError::CounterBusy`].
-    pub fn call_next(&mut self, counter: &CounterId, services: &[ServiceId], now: DateTime<Utc>) -> Result<CallEvent, EngineError> {
+    pub fn call_next(
+        &mut self,
+        counter: &CounterId,
+        services: &[ServiceId],
+        now: DateTime<Utc>,
+    ) -> Result<CallEvent, EngineError> {
         let cfg = self.counter_cfg(counter)?;
         let services: Vec<ServiceId> = if services.is_empty() { cfg.services.clone() } else { services.to_vec() };
         let clear = self.clear_counter(counter, now)?;
@@ -397,7 +418,12 @@ impl Engine {
 
     /// Calls a specific waiting number out of order (same counter rules as
     /// [`Engine::call_next`]).
-    pub fn call_number(&mut self, counter: &CounterId, number: &TicketNumber, now: DateTime<Utc>) -> Result<CallEvent, EngineError> {
+    pub fn call_number(
+        &mut self,
+        counter: &CounterId,
+        number: &TicketNumber,
+        now: DateTime<Utc>,
+    ) -> Result<CallEvent, EngineError> {
         self.counter_cfg(counter)?;
         let t = self.find(&TicketRef::Number(number.clone()), now)?;
         t.phase.call(counter, now).map_err(|_| Self::illegal(t, Action::Call))?;
@@ -412,7 +438,8 @@ impl Engine {
     /// The counter's current ticket after checking `action` is allowed for it.
     fn current(&self, counter: &CounterId, action: Action, now: DateTime<Utc>) -> Result<TicketId, EngineError> {
         self.counter_cfg(counter)?;
-        let t = self.state.counter_ticket(counter).ok_or_else(|| EngineError::CounterIdle { counter: counter.clone() })?;
+        let t =
+            self.state.counter_ticket(counter).ok_or_else(|| EngineError::CounterIdle { counter: counter.clone() })?;
         let ok = match action {
             Action::Recall => t.phase.recall(now).is_ok(),
             Action::Start => t.phase.start(now).is_ok(),
@@ -454,7 +481,12 @@ impl Engine {
     /// hold the paper, and prefixes are unique on the site, so it cannot clash) and **keeps
     /// the original queue time**, in the target's walk-in lane (priority stays priority): the
     /// customer is not sent to the back for having picked the wrong authority.
-    pub fn transfer(&mut self, ticket: impl Into<TicketRef>, to: &ServiceId, now: DateTime<Utc>) -> Result<IssuedTicket, EngineError> {
+    pub fn transfer(
+        &mut self,
+        ticket: impl Into<TicketRef>,
+        to: &ServiceId,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedTicket, EngineError> {
         let t = self.find(&ticket.into(), now)?;
         if self.site.service(to).is_none() {
             return Err(EngineError::UnknownService(to.clone()));
@@ -532,7 +564,9 @@ impl Engine {
         let ids: Vec<TicketId> = kinds
             .iter()
             .filter_map(|k| match k {
-                EventKind::Cancelled { ticket, .. } | EventKind::NoShow { ticket } | EventKind::Finished { ticket } => Some(*ticket),
+                EventKind::Cancelled { ticket, .. } | EventKind::NoShow { ticket } | EventKind::Finished { ticket } => {
+                    Some(*ticket)
+                }
                 _ => None,
             })
             .collect();
@@ -551,12 +585,19 @@ impl Engine {
     /// Closes the service day now: every open ticket ends (waiting → cancelled, called →
     /// no-show, serving → served). Returns the tickets changed.
     pub fn close_day(&mut self, now: DateTime<Utc>) -> Result<Vec<TicketId>, EngineError> {
-        let kinds: Vec<EventKind> =
-            self.state.open.iter().filter_map(|id| self.state.tickets.get(id)).filter_map(Self::closing_event).collect();
+        let kinds: Vec<EventKind> = self
+            .state
+            .open
+            .iter()
+            .filter_map(|id| self.state.tickets.get(id))
+            .filter_map(Self::closing_event)
+            .collect();
         let ids = kinds
             .iter()
             .filter_map(|k| match k {
-                EventKind::Cancelled { ticket, .. } | EventKind::NoShow { ticket } | EventKind::Finished { ticket } => Some(*ticket),
+                EventKind::Cancelled { ticket, .. } | EventKind::NoShow { ticket } | EventKind::Finished { ticket } => {
+                    Some(*ticket)
+                }
                 _ => None,
             })
             .collect();
@@ -571,11 +612,17 @@ impl Engine {
     /// People ahead of a new ticket entering `service`'s `lane` with queue time `queued_at`.
     fn ahead_of(&self, service: &ServiceId, lane: Lane, queued_at: DateTime<Utc>, now: DateTime<Utc>) -> u32 {
         let Some(lines) = self.state.lines.get(service) else { return 0 };
-        let before = |set: &std::collections::BTreeSet<(DateTime<Utc>, TicketId)>| set.iter().take_while(|(t, _)| *t <= queued_at).count();
+        let before = |set: &std::collections::BTreeSet<(DateTime<Utc>, TicketId)>| {
+            set.iter().take_while(|(t, _)| *t <= queued_at).count()
+        };
         let n = match lane {
             Lane::Priority => before(&lines.priority),
             // Walk-ins wait behind priority tickets, earlier walk-ins and due appointments.
-            Lane::WalkIn => lines.priority.len() + before(&lines.walk_in) + lines.appointment.iter().filter(|(b, _)| *b <= now).count(),
+            Lane::WalkIn => {
+                lines.priority.len()
+                    + before(&lines.walk_in)
+                    + lines.appointment.iter().filter(|(b, _)| *b <= now).count()
+            }
             Lane::Appointment => lines.priority.len() + before(&lines.appointment),
         };
         n as u32
@@ -591,12 +638,19 @@ impl Engine {
         (ahead, self.wait_for(service, ahead, now))
     }
 
-    fn estimate_appointment(&self, service: &ServiceId, booked_at: DateTime<Utc>, now: DateTime<Utc>) -> (u32, Option<WaitRange>) {
+    fn estimate_appointment(
+        &self,
+        service: &ServiceId,
+        booked_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> (u32, Option<WaitRange>) {
         let ahead = self.ahead_of_appointment(service, booked_at);
         // Not called before the booked time (unless counters are idle): the wait is at least
         // the time until then.
         let until = ((booked_at - now).num_seconds().max(0) as f64 / 60.0).floor() as u32;
-        let wait = self.wait_for(service, ahead, now).map(|w| WaitRange { low_min: w.low_min.max(until), high_min: w.high_min.max(until + 1) });
+        let wait = self
+            .wait_for(service, ahead, now)
+            .map(|w| WaitRange { low_min: w.low_min.max(until), high_min: w.high_min.max(until + 1) });
         (ahead, wait)
     }
 
@@ -608,7 +662,10 @@ impl Engine {
         // customers now. Counters active in the last hour count; if none is, all configured
         // ones do (start of the day).
         let recent = |c: &CounterConfig| {
-            self.state.counters.get(&c.id).is_some_and(|s| s.current.is_some() || s.last_active.is_some_and(|a| now - a < TimeDelta::hours(1)))
+            self.state
+                .counters
+                .get(&c.id)
+                .is_some_and(|s| s.current.is_some() || s.last_active.is_some_and(|a| now - a < TimeDelta::hours(1)))
         };
         let serving: Vec<&CounterConfig> = self.site.counters.iter().filter(|c| c.services.contains(service)).collect();
         let active: Vec<&CounterConfig> = serving.iter().copied().filter(|c| recent(c)).collect();
@@ -617,7 +674,10 @@ impl Engine {
             let busy = c
                 .services
                 .iter()
-                .filter(|s| *s == service || (self.state.waiting(s) > 0 && self.site.service(s).is_some_and(|x| x.hours.open_at(tz, now))))
+                .filter(|s| {
+                    *s == service
+                        || (self.state.waiting(s) > 0 && self.site.service(s).is_some_and(|x| x.hours.open_at(tz, now)))
+                })
                 .count()
                 .max(1);
             1.0 / busy as f64
@@ -679,7 +739,11 @@ impl Engine {
                     hours_today: s.hours.spans_on(day).to_vec(),
                     opens_next: if open_now { None } else { s.hours.opens_next(tz, now) },
                     waiting,
-                    wait: if open_now && s.walk_in { self.wait_for(&s.id, self.ahead_of(&s.id, Lane::WalkIn, now, now), now) } else { None },
+                    wait: if open_now && s.walk_in {
+                        self.wait_for(&s.id, self.ahead_of(&s.id, Lane::WalkIn, now, now), now)
+                    } else {
+                        None
+                    },
                 }
             })
             .collect();
@@ -705,7 +769,14 @@ impl Engine {
             .filter(|c| self.state.tickets.contains_key(&c.ticket))
             .map(|c| self.call_event(c.ticket, &c.counter, c.kind, c.at))
             .collect();
-        QueueState { seq: self.state.events, site_name: self.site.name.clone(), services, counters, calls, announcement: None }
+        QueueState {
+            seq: self.state.events,
+            site_name: self.site.name.clone(),
+            services,
+            counters,
+            calls,
+            announcement: None,
+        }
     }
 
     /// Imports (adds or updates) bookings from iCalendar text, in one transaction. Bookings
@@ -753,7 +824,12 @@ impl Engine {
     }
 
     /// Records a help request from a device. Returns false if `request` was already recorded.
-    pub fn record_help(&mut self, request: MessageId, device: &DeviceId, now: DateTime<Utc>) -> Result<bool, EngineError> {
+    pub fn record_help(
+        &mut self,
+        request: MessageId,
+        device: &DeviceId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
         if self.state.help_ids.contains(&request) {
             return Ok(false);
         }

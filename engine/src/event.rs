@@ -37,18 +37,38 @@ pub struct Issued {
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
     Issued(Box<Issued>),
-    Called { ticket: TicketId, counter: CounterId },
-    Recalled { ticket: TicketId },
-    Started { ticket: TicketId },
-    Finished { ticket: TicketId },
-    NoShow { ticket: TicketId },
-    Cancelled { ticket: TicketId, reason: CancelReason },
+    Called {
+        ticket: TicketId,
+        counter: CounterId,
+    },
+    Recalled {
+        ticket: TicketId,
+    },
+    Started {
+        ticket: TicketId,
+    },
+    Finished {
+        ticket: TicketId,
+    },
+    NoShow {
+        ticket: TicketId,
+    },
+    Cancelled {
+        ticket: TicketId,
+        reason: CancelReason,
+    },
     /// `ticket` ends as Transferred; `to` is the new ticket in the target service.
-    Transferred { ticket: TicketId, to: Box<Issued> },
+    Transferred {
+        ticket: TicketId,
+        to: Box<Issued>,
+    },
     /// A booking was added or changed by a calendar import.
     Booked(Booking),
     /// A device asked for help ("I need help" button or kiosk request).
-    Help { request: MessageId, device: DeviceId },
+    Help {
+        request: MessageId,
+        device: DeviceId,
+    },
 }
 
 impl EventKind {

@@ -80,7 +80,10 @@ pub fn local_to_utc(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
         chrono::LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
         chrono::LocalResult::None => {
             let later = naive + chrono::TimeDelta::hours(1);
-            tz.from_local_datetime(&later).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+            tz.from_local_datetime(&later)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
         }
     }
 }

@@ -18,7 +18,12 @@ use chrono::{DateTime, Utc};
 use crate::state::State;
 
 /// The next ticket in one service, with its lane.
-pub fn next_in_service(state: &State, service: &ServiceId, walk_ins_per_appointment: u32, now: DateTime<Utc>) -> Option<(TicketId, Lane)> {
+pub fn next_in_service(
+    state: &State,
+    service: &ServiceId,
+    walk_ins_per_appointment: u32,
+    now: DateTime<Utc>,
+) -> Option<(TicketId, Lane)> {
     let lines = state.lines.get(service)?;
     if let Some((_, id)) = lines.priority.first() {
         return Some((*id, Lane::Priority));
@@ -37,7 +42,12 @@ pub fn next_in_service(state: &State, service: &ServiceId, walk_ins_per_appointm
 }
 
 /// The next ticket among `services` for one counter.
-pub fn next_for(state: &State, services: &[ServiceId], walk_ins_per_appointment: u32, now: DateTime<Utc>) -> Option<TicketId> {
+pub fn next_for(
+    state: &State,
+    services: &[ServiceId],
+    walk_ins_per_appointment: u32,
+    now: DateTime<Utc>,
+) -> Option<TicketId> {
     services
         .iter()
         .filter_map(|s| next_in_service(state, s, walk_ins_per_appointment, now))

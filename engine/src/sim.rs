@@ -209,7 +209,11 @@ pub fn simulate(site: &SiteConfig, opt: &SimOptions) -> Result<(SimReport, Engin
         let hours: Vec<(u32, f64)> = HOUR_SHARES
             .iter()
             .copied()
-            .filter(|(h, _)| spans.iter().any(|sp| sp.open.hour() <= *h && (*h as f64) < sp.close.hour() as f64 + sp.close.minute() as f64 / 60.0))
+            .filter(|(h, _)| {
+                spans.iter().any(|sp| {
+                    sp.open.hour() <= *h && (*h as f64) < sp.close.hour() as f64 + sp.close.minute() as f64 / 60.0
+                })
+            })
             .collect();
         let weight: f64 = hours.iter().map(|(_, w)| w).sum();
         if weight <= 0.0 {
@@ -223,7 +227,8 @@ pub fn simulate(site: &SiteConfig, opt: &SimOptions) -> Result<(SimReport, Engin
             let count = if lambda > 0.0 { Poisson::new(lambda).expect("valid λ").sample(&mut rng) as u32 } else { 0 };
             for _ in 0..count {
                 let minute = rng.random_range(0.0..60.0);
-                let local = day.and_hms_opt(h, 0, 0).expect("valid time") + TimeDelta::milliseconds((minute * 60_000.0) as i64);
+                let local =
+                    day.and_hms_opt(h, 0, 0).expect("valid time") + TimeDelta::milliseconds((minute * 60_000.0) as i64);
                 let mut arrive = local_to_utc(tz, local.date(), local.time());
                 let appointment = !s.walk_in || rng.random_bool(walk_in_appt);
                 let mut booking = None;
@@ -244,7 +249,10 @@ pub fn simulate(site: &SiteConfig, opt: &SimOptions) -> Result<(SimReport, Engin
                 }
                 let wrong = booking.is_none() && walk_in_ids.len() > 1 && rng.random_bool(opt.transfer_share);
                 let took = if wrong {
-                    let others: Vec<&ServiceId> = walk_in_ids.iter().filter(|x| **x != s.id && site.service(x).is_some_and(|c| c.hours.open_at(tz, arrive))).collect();
+                    let others: Vec<&ServiceId> = walk_in_ids
+                        .iter()
+                        .filter(|x| **x != s.id && site.service(x).is_some_and(|c| c.hours.open_at(tz, arrive)))
+                        .collect();
                     if others.is_empty() { s.id.clone() } else { others[rng.random_range(0..others.len())].clone() }
                 } else {
                     s.id.clone()
@@ -302,7 +310,11 @@ pub fn simulate(site: &SiteConfig, opt: &SimOptions) -> Result<(SimReport, Engin
             }
             Ev::Free(k) => {
                 let desk = &desks[k];
-                if engine.state().counter_ticket(desk).is_some_and(|t| matches!(t.phase, crate::ticket::Phase::Serving { .. })) {
+                if engine
+                    .state()
+                    .counter_ticket(desk)
+                    .is_some_and(|t| matches!(t.phase, crate::ticket::Phase::Serving { .. }))
+                {
                     engine.finish(desk, now)?;
                     report.served += 1;
                 }

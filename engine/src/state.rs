@@ -436,4 +436,3 @@ fn missing(ticket: &TicketId, what: &str) {
 fn illegal(t: &Ticket, what: &str) {
     warn!(ticket = %t.id, number = %t.number, state = ?t.state(), what, "log has an illegal transition; event skipped");
 }
-

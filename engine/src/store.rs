@@ -93,7 +93,9 @@ impl Store {
                 applied += 1;
             }
         }
-        let read = reader.join().map_err(|_| StoreError::Corrupt { seq: -1, message: "replay reader thread panicked".into() })??;
+        let read = reader
+            .join()
+            .map_err(|_| StoreError::Corrupt { seq: -1, message: "replay reader thread panicked".into() })??;
         debug_assert_eq!(read, applied);
         Ok(applied)
     }

@@ -59,13 +59,29 @@ pub enum Phase {
     Waiting,
     /// Called to `counter`; `at` is the latest call (recalls move it, so the no-show window
     /// counts from the last announcement).
-    Called { counter: CounterId, at: DateTime<Utc> },
-    Serving { counter: CounterId, since: DateTime<Utc> },
-    Served { at: DateTime<Utc> },
-    NoShow { at: DateTime<Utc> },
-    Cancelled { at: DateTime<Utc>, reason: CancelReason },
+    Called {
+        counter: CounterId,
+        at: DateTime<Utc>,
+    },
+    Serving {
+        counter: CounterId,
+        since: DateTime<Utc>,
+    },
+    Served {
+        at: DateTime<Utc>,
+    },
+    NoShow {
+        at: DateTime<Utc>,
+    },
+    Cancelled {
+        at: DateTime<Utc>,
+        reason: CancelReason,
+    },
     /// Moved to another service as ticket `to`.
-    Transferred { at: DateTime<Utc>, to: TicketId },
+    Transferred {
+        at: DateTime<Utc>,
+        to: TicketId,
+    },
 }
 
 /// The action is not allowed in the current state.

@@ -69,7 +69,10 @@ fn import_reads_codes_services_and_status() {
     assert_eq!(b["VERO77"].service, svc("vero"), "service from LOCATION by name; code normalised");
     // Re-import stores nothing; a changed time is an update.
     let log = e.read_log().unwrap().len();
-    assert_eq!(e.import_bookings_ics(FEED, now).unwrap(), ImportSummary { unchanged: 5, skipped: s.skipped.clone(), ..Default::default() });
+    assert_eq!(
+        e.import_bookings_ics(FEED, now).unwrap(),
+        ImportSummary { unchanged: 5, skipped: s.skipped.clone(), ..Default::default() }
+    );
     assert_eq!(e.read_log().unwrap().len(), log);
     let moved = FEED.replace("20261123T083000Z", "20261123T090000Z");
     assert_eq!(e.import_bookings_ics(&moved, now).unwrap().updated, 1);
@@ -83,7 +86,11 @@ fn check_in_answers() {
     let cases: [(&str, &str, Result<(), Rejection>); 7] = [
         ("NOPE00", "2026-11-23 09:50", Err(Rejection::UnknownBooking)),
         ("CANC01", "2026-11-23 10:50", Err(Rejection::BookingCancelled)),
-        ("K7P2QX", "2026-11-23 09:39", Err(Rejection::TooEarly { booked_at: at("2026-11-23 10:00"), opens_at: at("2026-11-23 09:40") })),
+        (
+            "K7P2QX",
+            "2026-11-23 09:39",
+            Err(Rejection::TooEarly { booked_at: at("2026-11-23 10:00"), opens_at: at("2026-11-23 09:40") }),
+        ),
         ("K7P2QX", "2026-11-23 10:11", Err(Rejection::TooLate { booked_at: at("2026-11-23 10:00") })),
         ("k7p2-qx", "2026-11-23 09:55", Ok(())),
         ("K7P2QX", "2026-11-23 09:56", Err(Rejection::AlreadyCheckedIn { number: num("M001") })),
@@ -110,7 +117,10 @@ fn lane_balance_two_walk_ins_per_due_appointment() {
     // Bookings for vero at 10:00, 10:05, 10:10 (VERO1..3).
     let mut feed = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\n");
     for (i, hm) in ["1000", "1005", "1010", "1200"].iter().enumerate() {
-        feed += &format!("BEGIN:VEVENT\r\nUID:u{i}\r\nDTSTART;TZID=Europe/Helsinki:20261124T{hm}00\r\nX-AULA-SERVICE:vero\r\nX-AULA-CODE:VERO{}\r\nEND:VEVENT\r\n", i + 1);
+        feed += &format!(
+            "BEGIN:VEVENT\r\nUID:u{i}\r\nDTSTART;TZID=Europe/Helsinki:20261124T{hm}00\r\nX-AULA-SERVICE:vero\r\nX-AULA-CODE:VERO{}\r\nEND:VEVENT\r\n",
+            i + 1
+        );
     }
     feed += "END:VCALENDAR\r\n";
     e.import_bookings_ics(&feed, at("2026-11-24 08:00")).unwrap();
@@ -148,7 +158,8 @@ fn lane_balance_two_walk_ins_per_due_appointment() {
 #[test]
 fn priority_lane_goes_first_when_configured() {
     let text = SMALL.replace("holidays =", "priority_for_accessibility = true\nholidays =");
-    let mut e = aula_engine::Engine::open_in_memory(aula_engine::SiteConfig::from_toml(&text, "t.toml").unwrap()).unwrap();
+    let mut e =
+        aula_engine::Engine::open_in_memory(aula_engine::SiteConfig::from_toml(&text, "t.toml").unwrap()).unwrap();
     let t = at("2026-11-24 09:00");
     take(&mut e, "vero", t);
     let needs = Needs { accessibility: true, ..Default::default() };

@@ -78,7 +78,9 @@ pub fn engine() -> Engine {
 
 /// Helsinki wall-clock time `"2026-11-24 10:00"` as UTC.
 pub fn at(local: &str) -> DateTime<Utc> {
-    let n = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").or_else(|_| NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S")).unwrap();
+    let n = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S"))
+        .unwrap();
     Helsinki.from_local_datetime(&n).earliest().unwrap().with_timezone(&Utc)
 }
 

@@ -31,13 +31,41 @@ fn error_of(from: &str, to: &str) -> String {
 #[test]
 fn errors_name_file_key_and_expectation() {
     let cases = [
-        (r#"prefix = "K""#, r#"prefix = "k1""#, r#"site.toml: site.services[1].prefix: expected 1-3 uppercase letters, found "k1""#),
-        (r#"prefix = "K""#, r#"prefix = "V""#, r#"site.toml: site.services[1].prefix: expected a prefix no other service uses, found "V""#),
-        (r#"hours = { tue = ["09:00-15:00"] }"#, r#"hours = { tue = ["15:00-09:00"] }"#, r#"site.toml: site.services[2].hours.tue[0]: expected a span "HH:MM-HH:MM" with open before close, found "15:00-09:00""#),
-        (r#"services = ["migri"]"#, r#"services = ["migr"]"#, r#"site.toml: site.counters[3].services[0]: expected the id of a service in [[site.services]], found "migr""#),
-        (r#"name = { fi = "Kela", sv = "FPA", en = "Kela" }"#, r#"name = { fi = "Kela", en = "Kela" }"#, "site.toml: site.services[1].name.sv: expected a name in fi, sv, en, found none"),
-        (r#"id = "test""#, "id = \"test\"\ntime_zone = \"Europe/Helsingfors\"", r#"site.toml: site.time_zone: expected an IANA time zone such as Europe/Helsinki, found "Europe/Helsingfors""#),
-        ("2026-12-24", "\"24.12.2026\"", r#"site.toml: site.holidays[0].date: expected a date such as 2026-12-06, found "24.12.2026""#),
+        (
+            r#"prefix = "K""#,
+            r#"prefix = "k1""#,
+            r#"site.toml: site.services[1].prefix: expected 1-3 uppercase letters, found "k1""#,
+        ),
+        (
+            r#"prefix = "K""#,
+            r#"prefix = "V""#,
+            r#"site.toml: site.services[1].prefix: expected a prefix no other service uses, found "V""#,
+        ),
+        (
+            r#"hours = { tue = ["09:00-15:00"] }"#,
+            r#"hours = { tue = ["15:00-09:00"] }"#,
+            r#"site.toml: site.services[2].hours.tue[0]: expected a span "HH:MM-HH:MM" with open before close, found "15:00-09:00""#,
+        ),
+        (
+            r#"services = ["migri"]"#,
+            r#"services = ["migr"]"#,
+            r#"site.toml: site.counters[3].services[0]: expected the id of a service in [[site.services]], found "migr""#,
+        ),
+        (
+            r#"name = { fi = "Kela", sv = "FPA", en = "Kela" }"#,
+            r#"name = { fi = "Kela", en = "Kela" }"#,
+            "site.toml: site.services[1].name.sv: expected a name in fi, sv, en, found none",
+        ),
+        (
+            r#"id = "test""#,
+            "id = \"test\"\ntime_zone = \"Europe/Helsingfors\"",
+            r#"site.toml: site.time_zone: expected an IANA time zone such as Europe/Helsinki, found "Europe/Helsingfors""#,
+        ),
+        (
+            "2026-12-24",
+            "\"24.12.2026\"",
+            r#"site.toml: site.holidays[0].date: expected a date such as 2026-12-06, found "24.12.2026""#,
+        ),
     ];
     for (from, to, want) in cases {
         assert_eq!(error_of(from, to), want);

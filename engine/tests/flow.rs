@@ -11,7 +11,8 @@ use crate::common::*;
 fn numbers_count_per_service_and_reset_daily() {
     let mut e = engine();
     let t = at("2026-11-24 09:00");
-    let n: Vec<String> = ["vero", "vero", "kela", "vero", "dvv"].iter().map(|s| take(&mut e, s, t).number.to_string()).collect();
+    let n: Vec<String> =
+        ["vero", "vero", "kela", "vero", "dvv"].iter().map(|s| take(&mut e, s, t).number.to_string()).collect();
     assert_eq!(n, ["V001", "V002", "K001", "V003", "D001"]);
     // Next day starts again at 001; the old tickets are closed by the rollover.
     let next = at("2026-11-25 09:00");
@@ -41,11 +42,17 @@ fn issue_rejections() {
         ("nope", "2026-11-24 10:00", Rejection::UnknownService { service: "nope".into() }),
         ("migri", "2026-11-23 10:00", Rejection::AppointmentsOnly { service: svc("migri") }),
         ("dvv", "2026-11-25 10:00", Rejection::NotToday { service: svc("dvv") }),
-        ("vero", "2026-11-24 16:00", Rejection::Closed { service: svc("vero"), opens_next: Some(at("2026-11-25 09:00")) }),
+        (
+            "vero",
+            "2026-11-24 16:00",
+            Rejection::Closed { service: svc("vero"), opens_next: Some(at("2026-11-25 09:00")) },
+        ),
         ("vero", "2026-12-24 10:00", Rejection::NotToday { service: svc("vero") }),
     ];
     for (s, t, want) in cases {
-        let got = e.issue_ticket(MessageId::new(), &aula_protocol::ServiceId::new(s).unwrap(), Needs::default(), at(t)).unwrap_err();
+        let got = e
+            .issue_ticket(MessageId::new(), &aula_protocol::ServiceId::new(s).unwrap(), Needs::default(), at(t))
+            .unwrap_err();
         assert_eq!(got, want, "{s} at {t}");
     }
 }
@@ -56,7 +63,10 @@ fn full_life_and_call_events() {
     let t = at("2026-11-24 09:00");
     let v1 = take(&mut e, "vero", t);
     let call = e.call_next(&counter("1"), &[], t + TimeDelta::minutes(1)).unwrap();
-    assert_eq!((call.number.to_string(), call.kind, call.counter_name.get(&aula_protocol::Lang::en())), ("V001".into(), CallKind::Call, "Counter 1"));
+    assert_eq!(
+        (call.number.to_string(), call.kind, call.counter_name.get(&aula_protocol::Lang::en())),
+        ("V001".into(), CallKind::Call, "Counter 1")
+    );
     let re = e.recall(&counter("1"), t + TimeDelta::minutes(2)).unwrap();
     assert_eq!(re.kind, CallKind::Recall);
     e.start(&counter("1"), t + TimeDelta::minutes(3)).unwrap();
@@ -84,7 +94,10 @@ fn illegal_transitions_are_named() {
     e.call_next(&c1, &[], t).unwrap();
     // Finish before start.
     let err = e.finish(&c1, t).unwrap_err();
-    assert!(matches!(err, EngineError::IllegalTransition { state: TicketState::Called, action: Action::Finish, .. }), "{err}");
+    assert!(
+        matches!(err, EngineError::IllegalTransition { state: TicketState::Called, action: Action::Finish, .. }),
+        "{err}"
+    );
     assert_eq!(err.to_string().split(" (").next().unwrap(), "ticket V001");
     assert!(err.to_string().ends_with("is Called: cannot finish"), "{err}");
     // Calling the next one while V001 is called and its customer may still come.
@@ -95,14 +108,20 @@ fn illegal_transitions_are_named() {
     assert!(matches!(e.no_show(&c1, t), Err(EngineError::IllegalTransition { action: Action::NoShow, .. })));
     let v1 = e.state().counter_ticket(&c1).unwrap().id;
     assert!(matches!(e.cancel(v1, t), Err(EngineError::IllegalTransition { action: Action::Cancel, .. })));
-    assert!(matches!(e.transfer(v1, &svc("kela"), t), Err(EngineError::IllegalTransition { action: Action::Transfer, .. })));
+    assert!(matches!(
+        e.transfer(v1, &svc("kela"), t),
+        Err(EngineError::IllegalTransition { action: Action::Transfer, .. })
+    ));
     // Calling next while serving finishes the one in service.
     let call = e.call_next(&c1, &[], t + TimeDelta::minutes(7)).unwrap();
     assert_eq!(call.number.to_string(), "V002");
     assert_eq!(e.ticket(v1).unwrap().state(), TicketState::Served);
     // Calling a number that is already called.
     let err = e.call_number(&counter("2"), &num("V002"), t).unwrap_err();
-    assert!(matches!(err, EngineError::IllegalTransition { state: TicketState::Called, action: Action::Call, .. }), "{err}");
+    assert!(
+        matches!(err, EngineError::IllegalTransition { state: TicketState::Called, action: Action::Call, .. }),
+        "{err}"
+    );
     assert!(matches!(e.call_number(&counter("2"), &num("V099"), t), Err(EngineError::UnknownNumber(_))));
     assert!(matches!(e.call_next(&counter("9"), &[], t), Err(EngineError::UnknownCounter(_))));
     assert!(matches!(e.call_next(&counter("3"), &[], t), Err(EngineError::NothingWaiting { .. })));
@@ -172,7 +191,8 @@ fn close_day_ends_every_ticket_once() {
     e.start(&counter("1"), t).unwrap();
     e.call_next(&counter("2"), &[], t).unwrap();
     e.close_day(at("2026-11-24 16:30")).unwrap();
-    let states: Vec<TicketState> = ["V001", "V002", "V003"].iter().map(|n| e.find(&num(n).into(), t).unwrap().state()).collect();
+    let states: Vec<TicketState> =
+        ["V001", "V002", "V003"].iter().map(|n| e.find(&num(n).into(), t).unwrap().state()).collect();
     assert_eq!(states, [TicketState::Served, TicketState::NoShow, TicketState::Cancelled]);
     assert!(e.close_day(at("2026-11-24 16:31")).unwrap().is_empty());
 }
@@ -183,9 +203,13 @@ fn offline_tickets_queue_from_their_issue_time() {
     let t = at("2026-11-24 09:30");
     take(&mut e, "vero", t);
     let req = MessageId::new();
-    let off = e.record_offline_ticket(req, &svc("vero"), num("V900"), at("2026-11-24 09:10"), Needs::default(), t).unwrap();
+    let off =
+        e.record_offline_ticket(req, &svc("vero"), num("V900"), at("2026-11-24 09:10"), Needs::default(), t).unwrap();
     assert_eq!(off.issued_at, at("2026-11-24 09:10"));
-    assert_eq!(e.record_offline_ticket(req, &svc("vero"), num("V900"), at("2026-11-24 09:10"), Needs::default(), t).unwrap(), off);
+    assert_eq!(
+        e.record_offline_ticket(req, &svc("vero"), num("V900"), at("2026-11-24 09:10"), Needs::default(), t).unwrap(),
+        off
+    );
     // The same number again is refused; a wrong prefix too.
     assert!(matches!(
         e.record_offline_ticket(MessageId::new(), &svc("vero"), num("V900"), t, Needs::default(), t),
@@ -218,7 +242,10 @@ fn shared_counter_serves_the_longest_waiting_first() {
     // Restricting the services of one call.
     take(&mut e, "kela", t + TimeDelta::minutes(40));
     take(&mut e, "vero", t + TimeDelta::minutes(41));
-    assert_eq!(e.call_next(&counter("2"), &[svc("vero")], t + TimeDelta::minutes(45)).unwrap().number.to_string(), "V002");
+    assert_eq!(
+        e.call_next(&counter("2"), &[svc("vero")], t + TimeDelta::minutes(45)).unwrap().number.to_string(),
+        "V002"
+    );
 }
 
 #[test]

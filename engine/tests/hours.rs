@@ -19,7 +19,7 @@ fn open_now_table() {
         ("vero", "2026-11-24 16:00", false, true),
         ("vero", "2026-11-24 08:59", false, true),
         ("vero", "2026-11-24 09:00", true, true),
-        ("dvv", "2026-11-24 10:00", true, true), // Tuesday
+        ("dvv", "2026-11-24 10:00", true, true),   // Tuesday
         ("dvv", "2026-11-25 10:00", false, false), // Wednesday
         ("ulosotto", "2026-11-25 11:59", true, true),
         ("ulosotto", "2026-11-25 12:00", false, true),
@@ -29,7 +29,7 @@ fn open_now_table() {
         ("neuvonta", "2026-11-27 17:30", false, true),
         ("vero", "2026-12-06 10:00", false, false), // Independence Day (a Sunday anyway)
         ("vero", "2026-12-24 10:00", false, false), // Christmas Eve, Thursday
-        ("vero", "2026-12-23 11:00", true, true),  // vero's own short day
+        ("vero", "2026-12-23 11:00", true, true),   // vero's own short day
         ("vero", "2026-12-23 12:00", false, true),
         ("kela", "2026-12-23 15:00", true, true),
         ("poliisi", "2027-05-06 10:00", false, false), // Ascension Day 2027
@@ -58,7 +58,15 @@ fn daylight_saving_changes_keep_wall_clock_hours() {
     assert_eq!(at("2026-03-30 08:00").format("%H:%M").to_string(), "05:00");
     assert_eq!(at("2026-03-27 08:00").format("%H:%M").to_string(), "06:00");
     // A span across the spring-forward gap (03:00–04:00 does not exist) still works.
-    let night = Hours { weekly: std::array::from_fn(|_| vec![Span { open: NaiveTime::from_hms_opt(3, 30, 0).unwrap(), close: NaiveTime::from_hms_opt(5, 0, 0).unwrap() }]), ..Default::default() };
+    let night = Hours {
+        weekly: std::array::from_fn(|_| {
+            vec![Span {
+                open: NaiveTime::from_hms_opt(3, 30, 0).unwrap(),
+                close: NaiveTime::from_hms_opt(5, 0, 0).unwrap(),
+            }]
+        }),
+        ..Default::default()
+    };
     let next = night.opens_next(tz, at("2026-03-29 01:00")).unwrap();
     assert_eq!(next, at("2026-03-29 04:30"), "03:30 does not exist that night: shifted by the gap");
     let _ = TimeDelta::zero();

@@ -1,7 +1,7 @@
 //! The simulated day runs, is deterministic per seed, and reports estimate accuracy.
 
-use aula_engine::sim::{SimOptions, simulate, simulate_day};
 use aula_engine::replay;
+use aula_engine::sim::{SimOptions, simulate, simulate_day};
 
 use crate::common::*;
 

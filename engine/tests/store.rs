@@ -17,7 +17,17 @@ fn reopen_from_disk_gives_the_same_state() {
         take(&mut e, "vero", t);
         take(&mut e, "vero", t);
         take(&mut e, "kela", t);
-        e.check_in(MessageId::new(), "K7P2QX", Needs { interpreter: Some(aula_protocol::Lang::new("uk").unwrap()), accessibility: true, reading_help: true }, at("2026-11-23 09:50")).unwrap();
+        e.check_in(
+            MessageId::new(),
+            "K7P2QX",
+            Needs {
+                interpreter: Some(aula_protocol::Lang::new("uk").unwrap()),
+                accessibility: true,
+                reading_help: true,
+            },
+            at("2026-11-23 09:50"),
+        )
+        .unwrap();
         e.call_next(&counter("1"), &[], t).unwrap();
         e.recall(&counter("1"), t + TimeDelta::minutes(1)).unwrap();
         e.start(&counter("1"), t + TimeDelta::minutes(2)).unwrap();
@@ -25,10 +35,22 @@ fn reopen_from_disk_gives_the_same_state() {
         e.transfer(num("V002"), &svc("kela"), t + TimeDelta::minutes(9)).unwrap();
         e.call_next(&counter("3"), &[], t + TimeDelta::minutes(10)).unwrap();
         e.no_show(&counter("3"), t + TimeDelta::minutes(14)).unwrap();
-        let k = e.tickets().find(|x| x.state() == aula_protocol::TicketState::Waiting && x.service == svc("kela")).unwrap().id;
+        let k = e
+            .tickets()
+            .find(|x| x.state() == aula_protocol::TicketState::Waiting && x.service == svc("kela"))
+            .unwrap()
+            .id;
         e.cancel(k, t + TimeDelta::minutes(15)).unwrap();
         e.record_help(MessageId::new(), &aula_protocol::DeviceId::new("kiosk-1").unwrap(), t).unwrap();
-        e.record_offline_ticket(MessageId::new(), &svc("vero"), num("V901"), t, Needs::default(), t + TimeDelta::minutes(20)).unwrap();
+        e.record_offline_ticket(
+            MessageId::new(),
+            &svc("vero"),
+            num("V901"),
+            t,
+            Needs::default(),
+            t + TimeDelta::minutes(20),
+        )
+        .unwrap();
         e.tick(at("2026-11-24 08:00"));
         assert_eq!(e.state(), &replay(e.read_log().unwrap()));
         e.state().clone()

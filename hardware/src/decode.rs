@@ -173,9 +173,7 @@ struct Decoder<'a> {
 impl Decoder<'_> {
     /// Returns `n` bytes starting at `pos + skip`, or a Truncated error naming `command`.
     fn take(&self, from: usize, n: usize, command: &'static str) -> Result<&[u8], DecodeError> {
-        self.bytes
-            .get(from..from + n)
-            .ok_or(DecodeError::Truncated { offset: self.pos, command })
+        self.bytes.get(from..from + n).ok_or(DecodeError::Truncated { offset: self.pos, command })
     }
 
     fn unknown(&self, len: usize) -> DecodeError {
@@ -341,9 +339,8 @@ impl Decoder<'_> {
         if cn != 49 {
             return Err(self.unknown(7));
         }
-        let param = |i: usize| {
-            body.get(i).copied().ok_or(DecodeError::Truncated { offset: self.pos, command: "GS ( k QR" })
-        };
+        let param =
+            |i: usize| body.get(i).copied().ok_or(DecodeError::Truncated { offset: self.pos, command: "GS ( k QR" });
         match func {
             65 => self.qr.model = param(2)?,
             67 => self.qr.module_size = param(2)?,
@@ -354,7 +351,13 @@ impl Decoder<'_> {
                     49 => QrEcLevel::M,
                     50 => QrEcLevel::Q,
                     51 => QrEcLevel::H,
-                    _ => return Err(DecodeError::InvalidParameter { offset: self.pos, command: "QR error correction", value: n }),
+                    _ => {
+                        return Err(DecodeError::InvalidParameter {
+                            offset: self.pos,
+                            command: "QR error correction",
+                            value: n,
+                        });
+                    }
                 });
             }
             80 => self.qr.data = Some(String::from_utf8_lossy(body.get(3..).unwrap_or(&[])).into_owned()),

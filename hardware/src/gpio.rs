@@ -142,7 +142,8 @@ impl GpioConfig {
     pub fn validate(&self) -> Result<ValidGpioConfig, GpioConfigError> {
         let mut inputs: Vec<Input> = Vec::with_capacity(self.inputs.len());
         for (i, c) in self.inputs.iter().enumerate() {
-            let err = |field: &str, message: String| GpioConfigError { key: format!("gpio.inputs[{i}].{field}"), message };
+            let err =
+                |field: &str, message: String| GpioConfigError { key: format!("gpio.inputs[{i}].{field}"), message };
             if c.pin > MAX_PIN {
                 return Err(err("pin", format!("{} is not a header GPIO (BCM 0..={MAX_PIN})", c.pin)));
             }

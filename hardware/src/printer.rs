@@ -584,14 +584,21 @@ pub struct PrinterConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Connection {
-    Usb { path: PathBuf },
-    Serial { path: PathBuf, baud: u32 },
+    Usb {
+        path: PathBuf,
+    },
+    Serial {
+        path: PathBuf,
+        baud: u32,
+    },
     Tcp {
         host: String,
         #[serde(default = "default_port")]
         port: u16,
     },
-    File { dir: PathBuf },
+    File {
+        dir: PathBuf,
+    },
 }
 
 fn default_true() -> bool {
@@ -650,8 +657,8 @@ pub fn open(cfg: &PrinterConfig) -> Result<Box<dyn PrinterSink + Send>, OpenErro
             Box::new(DeviceSink::new(path, cfg.check_status, timeout))
         }
         Connection::Tcp { host, port } => Box::new(TcpSink::new(host, *port, cfg.check_status, timeout)),
-        Connection::File { dir } => Box::new(
-            FileSink::new(dir, cfg.paper).map_err(|source| OpenError::Io { path: dir.clone(), source })?,
-        ),
+        Connection::File { dir } => {
+            Box::new(FileSink::new(dir, cfg.paper).map_err(|source| OpenError::Io { path: dir.clone(), source })?)
+        }
     })
 }

@@ -193,10 +193,7 @@ pub fn render_ticket(content: &TicketContent, paper: PaperWidth) -> Result<Vec<u
     }
     if let Some(url) = &content.qr_url {
         p.feed()?;
-        p.qrcode_option(
-            url,
-            QRCodeOption::new(QRCodeModel::Model2, paper.qr_module(), QRCodeCorrectionLevel::M),
-        )?;
+        p.qrcode_option(url, QRCodeOption::new(QRCodeModel::Model2, paper.qr_module(), QRCodeCorrectionLevel::M))?;
     }
     if let Some(footer) = &content.footer {
         p.feed()?;
@@ -222,12 +219,7 @@ pub fn number_size(number: &str, paper: PaperWidth) -> u8 {
 
 /// Writes `text` word-wrapped at `width` characters, each line followed by LF. Empty text
 /// prints nothing (an absent field leaves no blank line).
-fn text_block<D: Driver>(
-    p: &mut Printer<D>,
-    line: &mut Vec<u8>,
-    text: &str,
-    width: usize,
-) -> Result<(), TicketError> {
+fn text_block<D: Driver>(p: &mut Printer<D>, line: &mut Vec<u8>, text: &str, width: usize) -> Result<(), TicketError> {
     for piece in wrap(text, width.max(1)) {
         line.clear();
         codepage::encode_into(piece, line);

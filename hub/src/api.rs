@@ -216,7 +216,11 @@ pub struct CallBody {
     pub number: TicketNumber,
 }
 
-async fn call(State(hub): S, Path(id): Path<String>, body: Result<Json<CallBody>, JsonRejection>) -> Result<Response, Failure> {
+async fn call(
+    State(hub): S,
+    Path(id): Path<String>,
+    body: Result<Json<CallBody>, JsonRejection>,
+) -> Result<Response, Failure> {
     let b = json_body(body)?;
     Ok(Json(hub.call_number(&counter(&id)?, &b.number)?).into_response())
 }
@@ -261,7 +265,11 @@ pub struct TransferBody {
     pub service: ServiceId,
 }
 
-async fn transfer(State(hub): S, Path(id): Path<String>, body: Result<Json<TransferBody>, JsonRejection>) -> Result<Response, Failure> {
+async fn transfer(
+    State(hub): S,
+    Path(id): Path<String>,
+    body: Result<Json<TransferBody>, JsonRejection>,
+) -> Result<Response, Failure> {
     let b = json_body(body)?;
     Ok(Json(hub.transfer(ticket_ref(&id)?, &b.service)?).into_response())
 }

@@ -35,13 +35,8 @@ pub fn start_embedded(listen: SocketAddr) -> Result<(), BrokerError> {
         external_auth: None,
         dynamic_filters: true,
     };
-    let server = rumqttd::ServerSettings {
-        name: "aula-v4".into(),
-        listen,
-        tls: None,
-        next_connection_delay_ms: 1,
-        connections,
-    };
+    let server =
+        rumqttd::ServerSettings { name: "aula-v4".into(), listen, tls: None, next_connection_delay_ms: 1, connections };
     let config = rumqttd::Config {
         id: 0,
         router: rumqttd::RouterConfig {
@@ -69,7 +64,8 @@ pub fn start_embedded(listen: SocketAddr) -> Result<(), BrokerError> {
         })
         .map_err(|e| BrokerError::Start { listen, message: e.to_string() })?;
     let deadline = Instant::now() + Duration::from_secs(5);
-    let connect_to = if listen.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], listen.port())) } else { listen };
+    let connect_to =
+        if listen.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], listen.port())) } else { listen };
     while Instant::now() < deadline {
         if std::net::TcpStream::connect_timeout(&connect_to, Duration::from_millis(100)).is_ok() {
             tracing::info!(%listen, "embedded MQTT broker started");

@@ -100,7 +100,8 @@ impl HubClient {
 
     /// `action` is `start`, `finish` or `no-show`.
     pub async fn counter_action(&self, counter: &str, action: &str) -> Result<(), ClientError> {
-        let _: serde_json::Value = self.post(&format!("/api/counters/{counter}/{action}"), &serde_json::json!({})).await?;
+        let _: serde_json::Value =
+            self.post(&format!("/api/counters/{counter}/{action}"), &serde_json::json!({})).await?;
         Ok(())
     }
 

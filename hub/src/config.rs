@@ -151,7 +151,8 @@ impl HubConfig {
     /// Reads and validates `path`; relative paths inside are resolved against its folder.
     pub fn load(path: &Path) -> Result<HubConfig, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read { file: file.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read { file: file.clone(), message: e.to_string() })?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::from_toml(&text, &file, base)
     }
@@ -225,9 +226,9 @@ impl RawConfig {
             Some(b) => BrokerConfig::External(parse_broker(b, &invalid, &resolve)?),
             None => {
                 let listen_s = self.embedded_broker.and_then(|e| e.listen).unwrap_or_else(|| DEFAULT_EMBEDDED.into());
-                let listen = listen_s
-                    .parse()
-                    .map_err(|_| invalid("embedded_broker.listen", "an address and port such as 127.0.0.1:1883", &listen_s))?;
+                let listen = listen_s.parse().map_err(|_| {
+                    invalid("embedded_broker.listen", "an address and port such as 127.0.0.1:1883", &listen_s)
+                })?;
                 BrokerConfig::Embedded { listen }
             }
         };
@@ -321,12 +322,21 @@ mod tests {
 
     #[test]
     fn errors_name_file_key_and_expected_form() {
-        check("[hub]\nsite='site.toml'\ndb='a.db'\n[broker]\nurl='localhost'\n", &["hub.toml", "broker.url", "mqtt://"]);
+        check(
+            "[hub]\nsite='site.toml'\ndb='a.db'\n[broker]\nurl='localhost'\n",
+            &["hub.toml", "broker.url", "mqtt://"],
+        );
         check("[hub]\nsite='site.toml'\ndb='a.db'\nhttp='nope'\n", &["hub.toml", "hub.http", "127.0.0.1:8080"]);
         check("[hub]\nsite='missing.toml'\ndb='a.db'\n", &["hub.toml", "hub.site", "missing.toml"]);
         check("[hub]\nsite='site.toml'\ndb='a.db'\ncolour='red'\n", &["hub.toml", "colour"]);
-        check("[hub]\nsite='site.toml'\ndb='a.db'\n[hub.bookings]\nsource='b.ics'\nrefresh_s=0\n", &["hub.bookings.refresh_s"]);
-        check("[hub]\nsite='site.toml'\ndb='a.db'\n[broker]\nurl='mqtt://h:1883'\nca_file='ca.pem'\n", &["broker.ca_file", "mqtts"]);
+        check(
+            "[hub]\nsite='site.toml'\ndb='a.db'\n[hub.bookings]\nsource='b.ics'\nrefresh_s=0\n",
+            &["hub.bookings.refresh_s"],
+        );
+        check(
+            "[hub]\nsite='site.toml'\ndb='a.db'\n[broker]\nurl='mqtt://h:1883'\nca_file='ca.pem'\n",
+            &["broker.ca_file", "mqtts"],
+        );
     }
 
     #[test]

@@ -130,7 +130,12 @@ small{{color:#555}}</style></head><body><h1>{title}</h1>{body}<p><small>{refresh
     )
 }
 
-pub async fn page(State(hub): State<Arc<Hub>>, Path(id): Path<String>, q: Query<LangQuery>, headers: HeaderMap) -> Response {
+pub async fn page(
+    State(hub): State<Arc<Hub>>,
+    Path(id): Path<String>,
+    q: Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let view = id.parse::<uuid::Uuid>().ok().and_then(|u| hub.follow(TicketId(u)));
     let status = if view.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
@@ -146,7 +151,11 @@ mod tests {
         FollowView {
             number: "V007".parse().unwrap(),
             service: ServiceId::new("vero").unwrap(),
-            service_name: Localized::from_pairs(&[("fi", "Verohallinto"), ("sv", "Skatteförvaltningen"), ("en", "Tax <Office>")]),
+            service_name: Localized::from_pairs(&[
+                ("fi", "Verohallinto"),
+                ("sv", "Skatteförvaltningen"),
+                ("en", "Tax <Office>"),
+            ]),
             state,
             people_ahead: 3,
             wait: Some(WaitRange { low_min: 5, high_min: 15 }),

@@ -155,7 +155,10 @@ impl Hub {
                 Stats::inc(&self.stats.store_failures);
                 tracing::error!(error = %e, "storing a batch of requests failed");
                 let message = e.to_string();
-                requests.iter().map(|_| ReplyResult::Rejected(Rejection::Internal { message: message.clone() })).collect()
+                requests
+                    .iter()
+                    .map(|_| ReplyResult::Rejected(Rejection::Internal { message: message.clone() }))
+                    .collect()
             }
         };
         requests
@@ -314,7 +317,15 @@ impl Hub {
         let site = engine.site();
         let service_name = site.service(&t.service).map(|s| s.name.clone()).unwrap_or_default();
         let counter_name = t.phase.counter().and_then(|c| site.counter(c)).map(|c| c.name.clone());
-        Some(FollowView { number: t.number.clone(), service: t.service.clone(), service_name, state: t.state(), people_ahead, wait, counter_name })
+        Some(FollowView {
+            number: t.number.clone(),
+            service: t.service.clone(),
+            service_name,
+            state: t.state(),
+            people_ahead,
+            wait,
+            counter_name,
+        })
     }
 }
 
@@ -351,9 +362,7 @@ pub fn pick_lang(query: Option<&str>, accept: Option<&str>) -> Lang {
             let mut it = part.trim().split(';');
             let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
             let primary = tag.split('-').next().unwrap_or("");
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
-                .unwrap_or(1.0);
+            let q = it.find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok())).unwrap_or(1.0);
             if let Some(l) = SHIPPED.iter().find(|l| **l == primary) {
                 if best.is_none_or(|(bq, _)| q > bq) {
                     best = Some((q, l));

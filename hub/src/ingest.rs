@@ -14,9 +14,7 @@
 
 use std::sync::Arc;
 
-use aula_protocol::{
-    DeviceEvent, DeviceStatus, Envelope, FeedbackAnswer, Health, Request, Topic, TopicError, decode,
-};
+use aula_protocol::{DeviceEvent, DeviceStatus, Envelope, FeedbackAnswer, Health, Request, Topic, TopicError, decode};
 use rumqttc::{AsyncClient, Publish, QoS};
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -76,7 +74,9 @@ async fn process(hub: &Hub, client: &AsyncClient, batch: &[Publish]) {
         match hub.store_device_messages(&sorted.device) {
             Ok(fresh) => {
                 hub.stats.device_messages.fetch_add(fresh as u64, std::sync::atomic::Ordering::Relaxed);
-                hub.stats.duplicates.fetch_add((sorted.device.len() - fresh) as u64, std::sync::atomic::Ordering::Relaxed);
+                hub.stats
+                    .duplicates
+                    .fetch_add((sorted.device.len() - fresh) as u64, std::sync::atomic::Ordering::Relaxed);
             }
             Err(e) => {
                 // Not acknowledged: the broker redelivers them after the next reconnect.

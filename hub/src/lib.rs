@@ -210,7 +210,9 @@ async fn bookings_loop(hub: Arc<Hub>, b: config::Bookings) {
         };
         match text {
             Ok(t) => match hub.import_bookings(&t) {
-                Ok(s) => tracing::info!(added = s.added, updated = s.updated, skipped = s.skipped.len(), "bookings imported"),
+                Ok(s) => {
+                    tracing::info!(added = s.added, updated = s.updated, skipped = s.skipped.len(), "bookings imported")
+                }
                 Err(e) => tracing::warn!(error = %e, "importing bookings failed"),
             },
             Err(e) => tracing::warn!(error = %e, "reading bookings failed; keeping the ones we have"),

@@ -95,7 +95,13 @@ pub async fn run(
     config.clock = Clock::simulated(start, opts.speed);
     let (started_tx, started_rx) = oneshot::channel();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let hub_task = tokio::spawn(crate::run_with(config.clone(), async move { let _ = stop_rx.await; }, Some(started_tx)));
+    let hub_task = tokio::spawn(crate::run_with(
+        config.clone(),
+        async move {
+            let _ = stop_rx.await;
+        },
+        Some(started_tx),
+    ));
     let Ok(started) = started_rx.await else {
         return match hub_task.await {
             Ok(Err(e)) => Err(e.into()),
@@ -126,7 +132,11 @@ pub async fn run(
             loop {
                 tokio::time::sleep(every).await;
                 let local = hub.now().with_timezone(&hub.site().time_zone);
-                print(format!("--- {} ---\n{}", local.format("%a %H:%M"), render_wall(&hub.queue_state(), &Lang::fi())));
+                print(format!(
+                    "--- {} ---\n{}",
+                    local.format("%a %H:%M"),
+                    render_wall(&hub.queue_state(), &Lang::fi())
+                ));
             }
         }));
     }
@@ -176,7 +186,9 @@ async fn kiosk(hub: Arc<Hub>, config: HubConfig, speed: f64) {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     if let Ok(env) = aula_protocol::decode::<Reply>(&p.payload) {
                         match env.body.result {
-                            ReplyResult::Ticket(t) => tracing::info!(number = %t.number, ahead = t.people_ahead, "kiosk printed a ticket"),
+                            ReplyResult::Ticket(t) => {
+                                tracing::info!(number = %t.number, ahead = t.people_ahead, "kiosk printed a ticket")
+                            }
                             ReplyResult::Rejected(r) => tracing::info!(?r, "kiosk request refused"),
                             ReplyResult::HelpComing => {}
                         }
@@ -201,7 +213,11 @@ async fn kiosk(hub: Arc<Hub>, config: HubConfig, speed: f64) {
         tokio::time::sleep(Duration::from_secs_f64((sim_wait / speed).clamp(0.01, 60.0))).await;
         let service = pick_service(&mut rng, &walk_in);
         let lang = [Lang::fi(), Lang::fi(), Lang::sv(), Lang::en()][(rng.next_f64() * 4.0) as usize % 4].clone();
-        let req = Envelope::new(Request { device: device.clone(), lang, kind: RequestKind::IssueTicket { service, needs: Needs::default(), offline: None } });
+        let req = Envelope::new(Request {
+            device: device.clone(),
+            lang,
+            kind: RequestKind::IssueTicket { service, needs: Needs::default(), offline: None },
+        });
         let _ = client.publish(request_topic.clone(), QoS::AtLeastOnce, false, req.encode()).await;
     }
 }

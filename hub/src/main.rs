@@ -34,7 +34,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
@@ -70,7 +71,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let seconds = a.seconds;
             let stop = async move {
                 match seconds {
-                    Some(s) => tokio::select! { _ = tokio::time::sleep(Duration::from_secs(s)) => {}, _ = shutdown_signal() => {} },
+                    Some(s) => {
+                        tokio::select! { _ = tokio::time::sleep(Duration::from_secs(s)) => {}, _ = shutdown_signal() => {} }
+                    }
                     None => shutdown_signal().await,
                 }
             };
@@ -80,7 +83,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Ticket { action } => match action {
             TicketCmd::Issue { service, hub } => {
                 let t = HubClient::new(&hub.hub).issue(service).await?;
-                println!("{} ({}), {} ahead, follow: {}", t.number, t.service, t.people_ahead, t.follow_url.unwrap_or_default());
+                println!(
+                    "{} ({}), {} ahead, follow: {}",
+                    t.number,
+                    t.service,
+                    t.people_ahead,
+                    t.follow_url.unwrap_or_default()
+                );
             }
             TicketCmd::Transfer { ticket, service, hub } => {
                 let t = HubClient::new(&hub.hub).transfer(&ticket, service).await?;

@@ -86,7 +86,12 @@ pub fn options(config: &HubConfig, topics: &aula_protocol::Topics) -> Result<Mqt
 /// loop waits for room while the ingest loop waits for this loop to take its acks). Its
 /// length is bounded by the broker's in-flight window, since unacknowledged QoS-1 messages
 /// are all the broker sends ahead.
-pub async fn drive(mut eventloop: EventLoop, client: AsyncClient, hub: Arc<Hub>, to_ingest: mpsc::UnboundedSender<Publish>) {
+pub async fn drive(
+    mut eventloop: EventLoop,
+    client: AsyncClient,
+    hub: Arc<Hub>,
+    to_ingest: mpsc::UnboundedSender<Publish>,
+) {
     let mut failures: u32 = 0;
     loop {
         match eventloop.poll().await {
@@ -103,7 +108,8 @@ pub async fn drive(mut eventloop: EventLoop, client: AsyncClient, hub: Arc<Hub>,
                 // Not awaited here: these go through the channel this loop drains.
                 tokio::spawn(async move {
                     // One SUBSCRIBE for all filters: its SUBACK marks the hub ready.
-                    let filters = hub.topics.hub_filters().into_iter().map(|f| SubscribeFilter::new(f, QoS::AtLeastOnce));
+                    let filters =
+                        hub.topics.hub_filters().into_iter().map(|f| SubscribeFilter::new(f, QoS::AtLeastOnce));
                     if let Err(e) = client.subscribe_many(filters).await {
                         tracing::error!(error = %e, "subscribe failed");
                     }

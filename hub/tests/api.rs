@@ -45,7 +45,8 @@ async fn staff_flow_errors_announcement_and_follow_page() {
     assert_eq!(post("/api/counters/1/finish", json!({})).await.unwrap().status(), 200);
 
     // Follow page of a finished ticket, in Swedish by Accept-Language.
-    let page = c.get(hub.url(&format!("/follow/{}", t.id))).header("accept-language", "sv-FI,sv;q=0.9").send().await.unwrap();
+    let page =
+        c.get(hub.url(&format!("/follow/{}", t.id))).header("accept-language", "sv-FI,sv;q=0.9").send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains(&t.number.to_string()) && html.contains("lang=\"sv\""), "{html}");
@@ -61,7 +62,10 @@ async fn staff_flow_errors_announcement_and_follow_page() {
     assert_eq!(c.get(hub.url("/follow/not-a-ticket")).send().await.unwrap().status(), 404);
 
     // Announcement shows in the queue state.
-    assert_eq!(post("/api/announcement", json!({"fi": "Tauko", "sv": "Paus", "en": "Break"})).await.unwrap().status(), 200);
+    assert_eq!(
+        post("/api/announcement", json!({"fi": "Tauko", "sv": "Paus", "en": "Break"})).await.unwrap().status(),
+        200
+    );
     let qs: QueueState = c.get(hub.url("/api/queue")).send().await.unwrap().json().await.unwrap();
     assert_eq!(qs.announcement.unwrap().get(&aula_protocol::Lang::en()), "Break");
 

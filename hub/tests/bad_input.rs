@@ -25,7 +25,11 @@ async fn each_kind_of_bad_input_is_counted_and_the_hub_keeps_serving() {
         (req_topic.clone(), valid.replacen("\"v\":1", "\"v\":9", 1).into_bytes(), "wrong_version"),
         (req_topic.clone(), valid.replacen("\"service\":\"vero\"", "\"service\":7", 1).into_bytes(), "bad_field"),
         (req_topic.clone(), vec![b'x'; 1024 * 1024], "too_large"),
-        (format!("{}hub/request/dance", t.all_filter().trim_end_matches('#')), valid.clone().into_bytes(), "unknown_topic"),
+        (
+            format!("{}hub/request/dance", t.all_filter().trim_end_matches('#')),
+            valid.clone().into_bytes(),
+            "unknown_topic",
+        ),
         (t.topic(&Topic::DeviceHealth(kiosk.id.clone())), br#"{"v":1}"#.to_vec(), "bad_field"),
     ];
     for (topic, payload, _) in &cases {

@@ -7,7 +7,8 @@ use crate::support::*;
 async fn a_device_gets_a_ticket_through_the_embedded_broker() {
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
-    let hub = TestHub::start(hub_config(dir.path(), &format!("[embedded_broker]\nlisten = \"127.0.0.1:{port}\"\n"))).await;
+    let hub =
+        TestHub::start(hub_config(dir.path(), &format!("[embedded_broker]\nlisten = \"127.0.0.1:{port}\"\n"))).await;
     let mut kiosk = Device::connect(port, "kiosk-1").await;
     let reply = kiosk.request(&kiosk.issue_request("poliisi")).await;
     assert_eq!(ticket(&reply).number.prefix, "P");

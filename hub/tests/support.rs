@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use aula_hub::config::HubConfig;
 use aula_hub::hub::Hub;
-use aula_protocol::{DeviceId, Envelope, Lang, MessageId, Needs, Reply, Request, RequestKind, ServiceId, Topic, Topics};
+use aula_protocol::{
+    DeviceId, Envelope, Lang, MessageId, Needs, Reply, Request, RequestKind, ServiceId, Topic, Topics,
+};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -94,9 +96,18 @@ impl TestHub {
         let (tx, rx) = oneshot::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            aula_hub::run_with(config, async move { let _ = stopped.await; }, Some(tx)).await.expect("hub runs");
+            aula_hub::run_with(
+                config,
+                async move {
+                    let _ = stopped.await;
+                },
+                Some(tx),
+            )
+            .await
+            .expect("hub runs");
         });
-        let started = tokio::time::timeout(Duration::from_secs(10), rx).await.expect("hub starts in time").expect("hub started");
+        let started =
+            tokio::time::timeout(Duration::from_secs(10), rx).await.expect("hub starts in time").expect("hub started");
         TestHub { http: started.http, hub: started.hub, stop: Some(stop), task: Some(task) }
     }
 
@@ -178,7 +189,11 @@ impl Device {
         Envelope::new(Request {
             device: self.id.clone(),
             lang: Lang::fi(),
-            kind: RequestKind::IssueTicket { service: ServiceId::new(service).unwrap(), needs: Needs::default(), offline: None },
+            kind: RequestKind::IssueTicket {
+                service: ServiceId::new(service).unwrap(),
+                needs: Needs::default(),
+                offline: None,
+            },
         })
     }
 

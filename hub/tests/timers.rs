@@ -17,7 +17,10 @@ async fn a_called_customer_who_never_comes_becomes_a_no_show_and_the_wall_is_tol
     let hub = TestHub::start(config).await;
     let mut wall = Device::connect(broker.port, "wall-1").await;
 
-    let t = hub.hub.issue(aula_protocol::MessageId::new(), &aula_protocol::ServiceId::new("vero").unwrap(), Default::default()).unwrap();
+    let t = hub
+        .hub
+        .issue(aula_protocol::MessageId::new(), &aula_protocol::ServiceId::new("vero").unwrap(), Default::default())
+        .unwrap();
     hub.hub.call_next(&aula_protocol::CounterId::new("1").unwrap(), &[]).unwrap();
 
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(8);

@@ -161,8 +161,9 @@ impl Config {
         let link = LinkConfig {
             site: SiteId::new(&a.site)
                 .map_err(|_| bad("agent.site", "a site id: lowercase letters a-z, digits, '-' or '_'", &a.site))?,
-            device: DeviceId::new(&a.device)
-                .map_err(|_| bad("agent.device", "a device id: lowercase letters a-z, digits, '-' or '_'", &a.device))?,
+            device: DeviceId::new(&a.device).map_err(|_| {
+                bad("agent.device", "a device id: lowercase letters a-z, digits, '-' or '_'", &a.device)
+            })?,
             broker_host: a.broker_host,
             broker_port: a.broker_port,
         };
@@ -176,7 +177,11 @@ impl Config {
             "wall" => Mode::Wall(orientation),
             "counter" => {
                 let c = s.counter.as_deref().ok_or_else(|| {
-                    bad("signage.counter", "a counter or room id such as \"3\" or \"a\" (required when mode = \"counter\")", "")
+                    bad(
+                        "signage.counter",
+                        "a counter or room id such as \"3\" or \"a\" (required when mode = \"counter\")",
+                        "",
+                    )
                 })?;
                 Mode::Counter(
                     CounterId::new(c)
@@ -191,7 +196,9 @@ impl Config {
         let languages = s
             .languages
             .iter()
-            .map(|l| Lang::new(l).map_err(|_| bad("signage.languages", "language codes such as \"fi\", \"sv\", \"en\"", l)))
+            .map(|l| {
+                Lang::new(l).map_err(|_| bad("signage.languages", "language codes such as \"fi\", \"sv\", \"en\"", l))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         if !(1..=3600).contains(&s.rotate_s) {
             return Err(bad("signage.rotate_s", "seconds between 1 and 3600", &s.rotate_s.to_string()));
@@ -202,8 +209,10 @@ impl Config {
         if s.chime && s.chime_file.is_none() {
             return Err(bad("signage.chime_file", "a path to a .wav file (required when chime = true)", ""));
         }
-        let timezone: Tz =
-            s.timezone.parse().map_err(|_| bad("signage.timezone", "an IANA zone such as \"Europe/Helsinki\"", &s.timezone))?;
+        let timezone: Tz = s
+            .timezone
+            .parse()
+            .map_err(|_| bad("signage.timezone", "an IANA zone such as \"Europe/Helsinki\"", &s.timezone))?;
         Ok(Config {
             link,
             mode,

@@ -25,10 +25,18 @@ fn span(a: u32, b: u32) -> Span {
 /// `fi`, `sv`, `en` names of counters and rooms: `"3"` → Palvelupiste 3, `"b"` → Huone B.
 pub fn counter_name(id: &str) -> Localized {
     if id.chars().all(|c| c.is_ascii_digit()) {
-        Localized::from_pairs(&[("fi", &format!("Palvelupiste {id}")), ("sv", &format!("Servicepunkt {id}")), ("en", &format!("Counter {id}"))])
+        Localized::from_pairs(&[
+            ("fi", &format!("Palvelupiste {id}")),
+            ("sv", &format!("Servicepunkt {id}")),
+            ("en", &format!("Counter {id}")),
+        ])
     } else {
         let up = id.to_uppercase();
-        Localized::from_pairs(&[("fi", &format!("Huone {up}")), ("sv", &format!("Rum {up}")), ("en", &format!("Room {up}"))])
+        Localized::from_pairs(&[
+            ("fi", &format!("Huone {up}")),
+            ("sv", &format!("Rum {up}")),
+            ("en", &format!("Room {up}")),
+        ])
     }
 }
 
@@ -79,7 +87,12 @@ fn service(
         opens_next: if open_now {
             None
         } else {
-            hours.first().map(|s| Helsinki.from_local_datetime(&now().with_timezone(&Helsinki).date_naive().and_time(s.open)).unwrap().with_timezone(&Utc))
+            hours.first().map(|s| {
+                Helsinki
+                    .from_local_datetime(&now().with_timezone(&Helsinki).date_naive().and_time(s.open))
+                    .unwrap()
+                    .with_timezone(&Utc)
+            })
         },
         waiting,
         wait: wait.map(|(low_min, high_min)| WaitRange { low_min, high_min }),
@@ -90,16 +103,88 @@ fn service(
 pub fn state(seq: u64) -> QueueState {
     let m = Duration::minutes;
     let services = vec![
-        service("poliisi", ["Poliisi (lupapalvelut)", "Polisen – tillstånd", "Police – permits"], "P", &[span(8, 16)], true, true, 9, Some((25, 45))),
+        service(
+            "poliisi",
+            ["Poliisi (lupapalvelut)", "Polisen – tillstånd", "Police – permits"],
+            "P",
+            &[span(8, 16)],
+            true,
+            true,
+            9,
+            Some((25, 45)),
+        ),
         service("kela", ["Kela", "FPA", "Kela"], "K", &[span(9, 16)], true, true, 6, Some((15, 30))),
-        service("te", ["TE-palvelut", "TE-tjänsterna", "Employment services (TE)"], "T", &[span(9, 16)], true, true, 4, Some((10, 25))),
-        service("vero", ["Verohallinto", "Skatteförvaltningen", "Tax Administration"], "V", &[span(9, 16)], true, true, 5, Some((15, 30))),
-        service("neuvonta", ["Yleinen palveluneuvonta", "Allmän rådgivning", "General service advice"], "N", &[span(8, 16)], true, true, 2, Some((0, 10))),
-        service("dvv", ["Digi- ja väestötietovirasto", "Befolkningsdata (DVV)", "Population data (DVV)"], "D", &[span(9, 15)], true, true, 1, Some((5, 15))),
-        service("oikeusapu", ["Oikeusapu ja edunvalvonta", "Rättshjälp", "Legal aid and guardianship"], "O", &[span(12, 16)], false, true, 0, None),
-        service("mml", ["Maanmittauslaitos", "Lantmäteriverket", "Land Survey"], "L", &[span(9, 15)], true, false, 0, None),
+        service(
+            "te",
+            ["TE-palvelut", "TE-tjänsterna", "Employment services (TE)"],
+            "T",
+            &[span(9, 16)],
+            true,
+            true,
+            4,
+            Some((10, 25)),
+        ),
+        service(
+            "vero",
+            ["Verohallinto", "Skatteförvaltningen", "Tax Administration"],
+            "V",
+            &[span(9, 16)],
+            true,
+            true,
+            5,
+            Some((15, 30)),
+        ),
+        service(
+            "neuvonta",
+            ["Yleinen palveluneuvonta", "Allmän rådgivning", "General service advice"],
+            "N",
+            &[span(8, 16)],
+            true,
+            true,
+            2,
+            Some((0, 10)),
+        ),
+        service(
+            "dvv",
+            ["Digi- ja väestötietovirasto", "Befolkningsdata (DVV)", "Population data (DVV)"],
+            "D",
+            &[span(9, 15)],
+            true,
+            true,
+            1,
+            Some((5, 15)),
+        ),
+        service(
+            "oikeusapu",
+            ["Oikeusapu ja edunvalvonta", "Rättshjälp", "Legal aid and guardianship"],
+            "O",
+            &[span(12, 16)],
+            false,
+            true,
+            0,
+            None,
+        ),
+        service(
+            "mml",
+            ["Maanmittauslaitos", "Lantmäteriverket", "Land Survey"],
+            "L",
+            &[span(9, 15)],
+            true,
+            false,
+            0,
+            None,
+        ),
     ];
-    let mut not_today = service("migri", ["Maahanmuuttovirasto", "Migrationsverket", "Finnish Immigration Service"], "M", &[], false, false, 0, None);
+    let mut not_today = service(
+        "migri",
+        ["Maahanmuuttovirasto", "Migrationsverket", "Finnish Immigration Service"],
+        "M",
+        &[],
+        false,
+        false,
+        0,
+        None,
+    );
     not_today.open_today = false;
     let mut all = services;
     all.push(not_today);
@@ -125,12 +210,19 @@ pub fn state(seq: u64) -> QueueState {
         .collect();
     QueueState {
         seq,
-        site_name: Localized::from_pairs(&[("fi", "Yhteispalvelupiste Lahti"), ("sv", "Samservicepunkt Lahtis"), ("en", "Joint Service Point Lahti")]),
+        site_name: Localized::from_pairs(&[
+            ("fi", "Yhteispalvelupiste Lahti"),
+            ("sv", "Samservicepunkt Lahtis"),
+            ("en", "Joint Service Point Lahti"),
+        ]),
         services: all,
         counters,
         calls,
         announcement: Some(Localized::from_pairs(&[
-            ("fi", "Torstaisin palvelemme kokeiluna klo 18 asti. Asiakirjojen palautuslaatikko tyhjennetään klo 16.15."),
+            (
+                "fi",
+                "Torstaisin palvelemme kokeiluna klo 18 asti. Asiakirjojen palautuslaatikko tyhjennetään klo 16.15.",
+            ),
             ("sv", "På torsdagar betjänar vi på försök till kl. 18. Dokumentlådan töms kl. 16.15."),
             ("en", "On Thursdays we serve until 18:00 as a trial. The document drop box is emptied at 16:15."),
         ])),

@@ -49,7 +49,13 @@ fn static_text_rotates_on_the_wall_and_numbers_stay() {
     // Start on a rotation boundary where `fi` is shown (index 0 of [fi, en] every 8 s).
     let now = fixture::now();
     let start = chrono::DateTime::from_timestamp(now.timestamp() / 16 * 16, 0).unwrap();
-    let ui = crate::common::signage(Mode::Wall(Orientation::Landscape), &["fi", "en"], start, Timing::default(), (1920, 1080));
+    let ui = crate::common::signage(
+        Mode::Wall(Orientation::Landscape),
+        &["fi", "en"],
+        start,
+        Timing::default(),
+        (1920, 1080),
+    );
     ui.handle(Input::State(fixture::state(1)));
     let wall = ui.wall().unwrap();
     let shown = |label: &str| ElementHandle::find_by_accessible_label(wall, label).next().is_some();

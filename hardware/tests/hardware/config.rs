@@ -80,10 +80,18 @@ fn gpio_config_parses_with_default_debounce() {
 fn gpio_validation_errors_name_the_key() {
     let cases = [
         // (extra input appended to LID, expected key, text in the message)
-        ("name = \"emptied\"\npin = 17\npull = \"up\"\nactive = \"low\"", "gpio.inputs[1].pin", "already used by gpio.inputs[0]"),
+        (
+            "name = \"emptied\"\npin = 17\npull = \"up\"\nactive = \"low\"",
+            "gpio.inputs[1].pin",
+            "already used by gpio.inputs[0]",
+        ),
         ("name = \"lid\"\npin = 18\npull = \"up\"\nactive = \"low\"", "gpio.inputs[1].name", "already configured"),
         ("name = \"help_button\"\npin = 40\npull = \"up\"\nactive = \"low\"", "gpio.inputs[1].pin", "0..=27"),
-        ("name = \"help_button\"\npin = 22\npull = \"up\"\nactive = \"low\"\ndebounce_ms = 0", "gpio.inputs[1].debounce_ms", "1..=1000"),
+        (
+            "name = \"help_button\"\npin = 22\npull = \"up\"\nactive = \"low\"\ndebounce_ms = 0",
+            "gpio.inputs[1].debounce_ms",
+            "1..=1000",
+        ),
     ];
     for (extra, key, text) in cases {
         let e = gpio_cfg(&format!("{LID}[[inputs]]\n{extra}\n")).validate().unwrap_err();
@@ -98,7 +106,10 @@ fn gpio_serde_errors_name_the_bad_value() {
         ("backend = \"wiringpi\"", "wiringpi"),
         ("backend = \"simulated\"\n[[inputs]]\nname = \"door\"\npin = 1\npull = \"up\"\nactive = \"low\"", "door"),
         ("backend = \"simulated\"\n[[inputs]]\nname = \"lid\"\npin = 1\nactive = \"low\"", "pull"),
-        ("backend = \"simulated\"\n[[inputs]]\nname = \"lid\"\npin = 1\npull = \"up\"\nactive = \"low\"\ninverted = true", "inverted"),
+        (
+            "backend = \"simulated\"\n[[inputs]]\nname = \"lid\"\npin = 1\npull = \"up\"\nactive = \"low\"\ninverted = true",
+            "inverted",
+        ),
     ];
     for (text, needle) in bad {
         let e = toml::from_str::<GpioConfig>(text).unwrap_err().to_string();
@@ -112,8 +123,11 @@ fn serial_printer_on_a_non_tty_fails_at_open_with_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ttyFAKE");
     std::fs::write(&path, b"").unwrap();
-    let c = printer_cfg(&format!("kind = \"serial\"\npath = {:?}\nbaud = 9600\npaper = \"58mm\"", path.display().to_string()))
-        .unwrap();
+    let c = printer_cfg(&format!(
+        "kind = \"serial\"\npath = {:?}\nbaud = 9600\npaper = \"58mm\"",
+        path.display().to_string()
+    ))
+    .unwrap();
     match printer::open(&c) {
         Err(OpenError::Serial { path: p, reason }) => {
             assert_eq!(p, path);

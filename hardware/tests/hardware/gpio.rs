@@ -113,5 +113,8 @@ fn rppal_backend_off_a_pi_says_how_to_fix_it() {
     let e = gpio::start(&cfg, tx).unwrap_err();
     assert!(matches!(e, GpioError::Unavailable(_)), "{e:?}");
     let msg = e.to_string();
-    assert!(msg.starts_with("GPIO not available on this machine (") && msg.contains("gpio.backend = \"simulated\""), "{msg}");
+    assert!(
+        msg.starts_with("GPIO not available on this machine (") && msg.contains("gpio.backend = \"simulated\""),
+        "{msg}"
+    );
 }

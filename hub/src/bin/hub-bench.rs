@@ -15,11 +15,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use aula_engine::{Engine, SiteConfig};
+use aula_protocol::{CounterId, MessageId};
 use aula_protocol::{
     DeviceEvent, DeviceId, Envelope, Lang, Needs, Reply, Request, RequestKind, ServiceId, SiteId, Topic, Topics,
 };
-use aula_engine::{Engine, SiteConfig};
-use aula_protocol::{CounterId, MessageId};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use clap::Parser;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -62,7 +62,9 @@ fn build_log(db: &std::path::Path, site: &SiteConfig, events: u64) -> anyhow::Re
     let pairs: Vec<(ServiceId, CounterId)> = site
         .counters
         .iter()
-        .filter_map(|c| c.services.iter().find(|s| site.service(s).is_some_and(|x| x.walk_in)).map(|s| (s.clone(), c.id.clone())))
+        .filter_map(|c| {
+            c.services.iter().find(|s| site.service(s).is_some_and(|x| x.walk_in)).map(|s| (s.clone(), c.id.clone()))
+        })
         .collect();
     anyhow::ensure!(!pairs.is_empty(), "no counter serves a walk-in service");
     let mut date = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
@@ -188,7 +190,15 @@ async fn main() -> anyhow::Result<()> {
             args.inflight
         ),
     )?;
-    let _mosquitto = Killed(Command::new("mosquitto").arg("-c").arg(&mconf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().context("starting mosquitto")?);
+    let _mosquitto = Killed(
+        Command::new("mosquitto")
+            .arg("-c")
+            .arg(&mconf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting mosquitto")?,
+    );
     wait_port(mport)?;
 
     // Hub child.
@@ -196,7 +206,9 @@ async fn main() -> anyhow::Result<()> {
     let hport = free_port();
     std::fs::write(
         dir.path().join("hub.toml"),
-        format!("[hub]\nsite = \"site.toml\"\ndb = \"aula.db\"\nhttp = \"127.0.0.1:{hport}\"\n[broker]\nurl = \"mqtt://127.0.0.1:{mport}\"\n"),
+        format!(
+            "[hub]\nsite = \"site.toml\"\ndb = \"aula.db\"\nhttp = \"127.0.0.1:{hport}\"\n[broker]\nurl = \"mqtt://127.0.0.1:{mport}\"\n"
+        ),
     )?;
     let hub = Killed(
         Command::new(&hub_bin)
@@ -225,12 +237,19 @@ async fn main() -> anyhow::Result<()> {
         let req = Envelope::new(Request {
             device: device.clone(),
             lang: Lang::fi(),
-            kind: RequestKind::IssueTicket { service: ServiceId::new(services[i % 3])?, needs: Needs::default(), offline: None },
+            kind: RequestKind::IssueTicket {
+                service: ServiceId::new(services[i % 3])?,
+                needs: Needs::default(),
+                offline: None,
+            },
         });
         let t = Instant::now();
         kiosk.publish(req_topic.clone(), QoS::AtLeastOnce, false, req.encode()).await?;
         loop {
-            let p = tokio::time::timeout(Duration::from_secs(5), replies.recv()).await.context("reply timeout")?.context("closed")?;
+            let p = tokio::time::timeout(Duration::from_secs(5), replies.recv())
+                .await
+                .context("reply timeout")?
+                .context("closed")?;
             let r = aula_protocol::decode::<Reply>(&p.payload)?;
             if r.body.request_id == req.id {
                 break;
@@ -311,10 +330,20 @@ async fn main() -> anyhow::Result<()> {
         let port = free_port();
         std::fs::write(
             rdir.path().join("hub.toml"),
-            format!("[hub]\nsite = \"{}\"\ndb = \"big.db\"\nhttp = \"127.0.0.1:{port}\"\nclient_id = \"aula-hub-restart\"\n[broker]\nurl = \"mqtt://127.0.0.1:{mport}\"\n", args.site.canonicalize()?.display()),
+            format!(
+                "[hub]\nsite = \"{}\"\ndb = \"big.db\"\nhttp = \"127.0.0.1:{port}\"\nclient_id = \"aula-hub-restart\"\n[broker]\nurl = \"mqtt://127.0.0.1:{mport}\"\n",
+                args.site.canonicalize()?.display()
+            ),
         )?;
         let t = Instant::now();
-        let child = Killed(Command::new(&hub_bin).args(["serve", "--config"]).arg(rdir.path().join("hub.toml")).env("RUST_LOG", "warn").stdout(Stdio::null()).spawn()?);
+        let child = Killed(
+            Command::new(&hub_bin)
+                .args(["serve", "--config"])
+                .arg(rdir.path().join("hub.toml"))
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()?,
+        );
         let api = aula_hub::client::HubClient::new(&format!("http://127.0.0.1:{port}"));
         loop {
             if api.stats().await.is_ok_and(|s| s.mqtt_ready) {
@@ -336,7 +365,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
 
-    println!("hub-bench: {} round trips, {total} events from {} devices, Mosquitto max_inflight_messages {}", args.requests, args.publishers, args.inflight);
+    println!(
+        "hub-bench: {} round trips, {total} events from {} devices, Mosquitto max_inflight_messages {}",
+        args.requests, args.publishers, args.inflight
+    );
     println!("| measure | result | target |");
     println!("|---|---|---|");
     println!("| issue-ticket round trip p50 | {} | |", ms(p50));
@@ -345,9 +377,17 @@ async fn main() -> anyhow::Result<()> {
     println!("| hub ingest, durable (commit before ack) | {hub_rate:.0} msg/s | ≥ 2,000 msg/s |");
     println!("| hub / raw ratio | {:.2} | |", hub_rate / raw_rate);
     println!("| mean batch (messages per commit) | {:.1} | |", stats.received as f64 / stats.batches.max(1) as f64);
-    println!("| hub RSS idle / peak under load | {:.1} / {:.1} MB | < 50 MB |", rss_idle as f64 / 1024.0, rss_peak as f64 / 1024.0);
+    println!(
+        "| hub RSS idle / peak under load | {:.1} / {:.1} MB | < 50 MB |",
+        rss_idle as f64 / 1024.0,
+        rss_peak as f64 / 1024.0
+    );
     if let Some((events, d, rss)) = restart {
-        println!("| hub start on a {events}-event log → serving | {:.2} s (RSS {:.1} MB) | replay < 2 s |", d.as_secs_f64(), rss as f64 / 1024.0);
+        println!(
+            "| hub start on a {events}-event log → serving | {:.2} s (RSS {:.1} MB) | replay < 2 s |",
+            d.as_secs_f64(),
+            rss as f64 / 1024.0
+        );
     }
     for (i, r) in sims.iter().enumerate() {
         println!(

@@ -48,7 +48,8 @@ fn cpu_ticks() -> u64 {
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
-    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
 fn status_kb(key: &str) -> u64 {
@@ -65,7 +66,11 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
 
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut broker = Command::new("mosquitto").args(["-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let mut broker = Command::new("mosquitto")
+        .args(["-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         anyhow::ensure!(Instant::now() < deadline, "mosquitto did not start");
@@ -96,7 +101,12 @@ fn run(port: u16) -> anyhow::Result<()> {
     let adapter = ui.wall().expect("wall").global::<WallAdapter>();
 
     let site = SiteId::new("bench")?;
-    let link = LinkConfig { site: site.clone(), device: DeviceId::new("wall-bench")?, broker_host: "127.0.0.1".into(), broker_port: port };
+    let link = LinkConfig {
+        site: site.clone(),
+        device: DeviceId::new("wall-bench")?,
+        broker_host: "127.0.0.1".into(),
+        broker_port: port,
+    };
     let (tx, rx) = std::sync::mpsc::channel::<Input>();
     MqttFeed::new(link, Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
 
@@ -108,7 +118,8 @@ fn run(port: u16) -> anyhow::Result<()> {
         let done = publishing_done.clone();
         std::thread::spawn(move || {
             let topics = Topics::new(site);
-            let (client, mut conn) = rumqttc::Client::new(rumqttc::MqttOptions::new("bench-hub", "127.0.0.1", port), 64);
+            let (client, mut conn) =
+                rumqttc::Client::new(rumqttc::MqttOptions::new("bench-hub", "127.0.0.1", port), 64);
             std::thread::spawn(move || for _ in conn.iter() {});
             let publish = |t: Topic, payload: Vec<u8>| {
                 client.publish(topics.topic(&t), rumqttc::QoS::AtLeastOnce, t.retained(), payload).expect("publish");
@@ -160,7 +171,9 @@ fn run(port: u16) -> anyhow::Result<()> {
         let wait = if window.has_active_animations() {
             Duration::from_millis(16)
         } else {
-            slint::platform::duration_until_next_timer_update().unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(1))
+            slint::platform::duration_until_next_timer_update()
+                .unwrap_or(Duration::from_secs(1))
+                .min(Duration::from_secs(1))
         };
         match rx.recv_timeout(wait) {
             Ok(input) => {
@@ -180,7 +193,9 @@ fn run(port: u16) -> anyhow::Result<()> {
     let idle_frames = frames - frames0;
 
     latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        latencies.get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default()
+    };
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     let rss = status_kb("VmRSS:") as f64 / 1024.0;
     let hwm = status_kb("VmHWM:") as f64 / 1024.0;
@@ -192,6 +207,11 @@ fn run(port: u16) -> anyhow::Result<()> {
     println!("{:<46} {:>12}   {}", "call at hub → number drawn, p99", ms(pct(0.99)), "< 100 ms");
     println!("{:<46} {:>12}   {}", "call at hub → number drawn, max", ms(pct(1.0)), "");
     println!("{:<46} {:>12}   {}", "wall memory RSS (now / peak)", format!("{rss:.1}/{hwm:.1} MB"), "< 80 MB");
-    println!("{:<46} {:>12}   {}", format!("CPU when idle ({secs:.0} s, {idle_frames} frames drawn)"), format!("{idle_cpu:.2} %"), "< 2 % of one core");
+    println!(
+        "{:<46} {:>12}   {}",
+        format!("CPU when idle ({secs:.0} s, {idle_frames} frames drawn)"),
+        format!("{idle_cpu:.2} %"),
+        "< 2 % of one core"
+    );
     Ok(())
 }

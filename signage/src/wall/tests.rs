@@ -32,7 +32,10 @@ fn a_new_call_flashes_twice_then_moves_to_history() {
     w.apply(Input::Call(fixture::new_call()), t0);
     assert_eq!(flashes(&mut w, t0, 3000), "##########.....##########.....");
     let v = w.view(t0 + ms(9_000));
-    assert_eq!(v.current.as_ref().unwrap().call, CallLine { number: "K031".into(), place: "Counter 3".into(), recall: false });
+    assert_eq!(
+        v.current.as_ref().unwrap().call,
+        CallLine { number: "K031".into(), place: "Counter 3".into(), recall: false }
+    );
     assert!(!v.current.unwrap().announcing);
     w.tick(t0 + ms(10_000));
     let v = w.view(t0 + ms(10_000));
