@@ -310,10 +310,10 @@ async fn stats(State(hub): S) -> Response {
 async fn announcement(State(hub): S, body: Result<Json<Localized>, JsonRejection>) -> Result<Response, Failure> {
     let text = json_body(body)?;
     let text = if text.0.values().all(|t| t.trim().is_empty()) { None } else { Some(text) };
-    if let Some(t) = &text {
-        if t.0.values().any(|s| s.chars().count() > 500) {
-            return Err(fail(StatusCode::BAD_REQUEST, "bad_request", "announcement longer than 500 characters"));
-        }
+    if let Some(t) = &text
+        && t.0.values().any(|s| s.chars().count() > 500)
+    {
+        return Err(fail(StatusCode::BAD_REQUEST, "bad_request", "announcement longer than 500 characters"));
     }
     hub.set_announcement(text);
     Ok(ok())

@@ -363,10 +363,10 @@ pub fn pick_lang(query: Option<&str>, accept: Option<&str>) -> Lang {
             let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
             let primary = tag.split('-').next().unwrap_or("");
             let q = it.find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok())).unwrap_or(1.0);
-            if let Some(l) = SHIPPED.iter().find(|l| **l == primary) {
-                if best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, l));
-                }
+            if let Some(l) = SHIPPED.iter().find(|l| **l == primary)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, l));
             }
         }
         if let Some((_, l)) = best {

@@ -185,7 +185,7 @@ async fn tick_loop(hub: Arc<Hub>) {
     loop {
         every.tick().await;
         n += 1;
-        if !hub.tick() && n % 15 == 0 {
+        if !hub.tick() && n.is_multiple_of(15) {
             // The publisher skips a state equal to the last one, so this is cheap.
             hub.notify(hub::Change::State);
         }

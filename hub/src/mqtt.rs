@@ -132,7 +132,7 @@ pub async fn drive(
                 Stats::inc(&hub.stats.mqtt_reconnects);
                 failures = failures.saturating_add(1);
                 let wait = Duration::from_millis(200 * u64::from(failures.min(25)));
-                if failures == 1 || failures % 25 == 0 {
+                if failures == 1 || failures.is_multiple_of(25) {
                     tracing::warn!(error = %e, retry_in = ?wait, "MQTT connection lost; reconnecting");
                 }
                 tokio::time::sleep(wait).await;
