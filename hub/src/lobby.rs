@@ -43,18 +43,9 @@ pub struct LobbyOptions {
 }
 
 const ARRIVALS_PER_DAY: f64 = 1500.0;
-const HOUR_SHARE: [(u32, f64); 8] =
-    [(8, 0.08), (9, 0.15), (10, 0.16), (11, 0.13), (12, 0.12), (13, 0.14), (14, 0.13), (15, 0.09)];
-const SERVICE_SHARE: [(&str, f64); 8] = [
-    ("poliisi", 0.25),
-    ("kela", 0.20),
-    ("te", 0.15),
-    ("vero", 0.15),
-    ("neuvonta", 0.10),
-    ("dvv", 0.06),
-    ("migri", 0.05),
-    ("", 0.04),
-];
+// The traffic shape of the example site comes from the engine's simulation, so the demo and
+// the wait-accuracy benchmark share one definition.
+use aula_engine::sim::{HOUR_SHARES as HOUR_SHARE, SERVICE_SHARES as SERVICE_SHARE};
 
 /// A small deterministic generator (xorshift64*): the demo needs no cryptographic quality
 /// and stays reproducible.
