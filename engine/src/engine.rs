@@ -197,6 +197,12 @@ impl Engine {
         Ok(self.answer(&self.state.tickets[&id]))
     }
 
+    /// The lane a walk-in ticket joins: priority for accessibility needs where the site wants
+    /// it, else walk-in. One rule for live and offline-recorded tickets.
+    fn walk_in_lane(&self, needs: &Needs) -> Lane {
+        if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn }
+    }
+
     /// Takes a walk-in queue number. Idempotent on `request`: the same id returns the same
     /// ticket and stores nothing new (a rejected request stores nothing, so a retry is
     /// judged again).
@@ -222,8 +228,7 @@ impl Engine {
         if !svc.hours.open_at(tz, now) {
             return Err(Rejection::Closed { service: service.clone(), opens_next: svc.hours.opens_next(tz, now) });
         }
-        let lane =
-            if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn };
+        let lane = self.walk_in_lane(&needs);
         let number = self.next_number(&svc.prefix, day);
         let (ahead, wait) = self.estimate_new(service, lane, now);
         let issued = Issued {
@@ -271,8 +276,7 @@ impl Engine {
         if self.state.numbers.get(&(prefix_key(&number.prefix), day)).is_some_and(|n| n.used.contains(&number.seq)) {
             return Err(Rejection::BadRequest { message: format!("number {number} is already in use on {day}") });
         }
-        let lane =
-            if self.site.priority_for_accessibility && needs.accessibility { Lane::Priority } else { Lane::WalkIn };
+        let lane = self.walk_in_lane(&needs);
         let (ahead, wait) = self.estimate_new(service, lane, now);
         let issued = Issued {
             id: TicketId::new(),
