@@ -13,6 +13,8 @@
 //!   9100, and [`printer::FileSink`], the simulated printer), [`PrinterStatus`] from the
 //!   pure DLE EOT parser [`printer::status_from_answers`], and [`PrinterConfig`] →
 //!   [`printer::open`].
+//! - [`condition`]: [`condition::PrinterCondition`], the pure merger of wired printer sensor
+//!   lines and DLE EOT answers into one [`PrinterStatus`], reported on change.
 //! - [`gpio`]: drop-box and kiosk inputs ([`gpio::InputRole`]) behind [`gpio::GpioInputs`],
 //!   rppal on a Pi or [`gpio::SimulatedGpio`] elsewhere (chosen by `gpio.backend`), filtered by
 //!   the pure [`gpio::Debouncer`], delivered as [`gpio::InputEvent`]s on a
@@ -51,6 +53,7 @@
 //! ```
 
 pub mod codepage;
+pub mod condition;
 pub mod decode;
 pub mod gpio;
 pub mod printer;

@@ -118,3 +118,123 @@ fn rppal_backend_off_a_pi_says_how_to_fix_it() {
         "{msg}"
     );
 }
+
+/// Every input role, as a drop box with a kiosk printer's sensor lines would wire them.
+const ALL: &str = r#"
+backend = "simulated"
+[[inputs]]
+name = "lid"
+pin = 17
+pull = "up"
+active = "low"
+debounce_ms = 30
+[[inputs]]
+name = "emptied"
+pin = 27
+pull = "up"
+active = "low"
+debounce_ms = 30
+[[inputs]]
+name = "help_button"
+pin = 5
+pull = "down"
+active = "high"
+debounce_ms = 20
+[[inputs]]
+name = "paper_near_end"
+pin = 6
+pull = "up"
+active = "low"
+debounce_ms = 30
+[[inputs]]
+name = "cover_open"
+pin = 22
+pull = "up"
+active = "low"
+debounce_ms = 30
+"#;
+
+/// Plays `script` (raw levels, ms after start) on the all-roles config and returns every
+/// event until the inputs have been quiet for 150 ms after the script's end.
+async fn events_of(script: &[(u64, InputRole, bool)]) -> Vec<(InputRole, bool)> {
+    let cfg: GpioConfig = toml::from_str(ALL).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let handle = gpio::start(&cfg, tx).unwrap();
+    let steps: Vec<Step> = script.iter().map(|&(t, role, high)| Step::new(t, role, high)).collect();
+    handle.simulated().unwrap().play(&steps).unwrap();
+    let end = script.iter().map(|s| s.0).max().unwrap_or(0);
+    // Listen until the script is over (plus a debounce window) and then 150 ms of quiet.
+    let settle = tokio::time::Instant::now() + Duration::from_millis(end + 100);
+    let mut got = Vec::new();
+    loop {
+        let until = settle.max(tokio::time::Instant::now() + Duration::from_millis(150));
+        match tokio::time::timeout_at(until, rx.recv()).await {
+            Ok(Some(e)) => got.push((e.role, e.active)),
+            _ => break,
+        }
+    }
+    got
+}
+
+/// Guards: simulated sequences give exactly the expected debounced events. Levels are raw
+/// (`false` = pulled low = active for the active-low switches); each case names the
+/// situation it stands for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripted_sequences_give_exactly_the_expected_events() {
+    use InputRole::*;
+    let (lo, hi) = (false, true);
+    let cases: Vec<(&str, Vec<(u64, InputRole, bool)>, Vec<(InputRole, bool)>)> = vec![
+        (
+            "lid opens and closes, both edges bouncing for 20 ms inside the 30 ms window",
+            vec![
+                (0, Lid, lo),
+                (5, Lid, hi),
+                (10, Lid, lo),
+                (20, Lid, hi),
+                (22, Lid, lo),
+                (200, Lid, hi),
+                (205, Lid, lo),
+                (215, Lid, hi),
+            ],
+            vec![(Lid, true), (Lid, false)],
+        ),
+        (
+            "a long open (1.2 s, chatter in the middle from a knock on the box) is one open, one close",
+            vec![(0, Lid, lo), (600, Lid, hi), (608, Lid, lo), (1200, Lid, hi)],
+            vec![(Lid, true), (Lid, false)],
+        ),
+        (
+            "staff press the emptied switch twice, each press bouncing",
+            vec![
+                (0, Emptied, lo),
+                (4, Emptied, hi),
+                (8, Emptied, lo),
+                (150, Emptied, hi),
+                (300, Emptied, lo),
+                (303, Emptied, hi),
+                (306, Emptied, lo),
+                (450, Emptied, hi),
+            ],
+            vec![(Emptied, true), (Emptied, false), (Emptied, true), (Emptied, false)],
+        ),
+        (
+            "help button: a 10 ms brush is noise, a 100 ms press counts once",
+            vec![(0, HelpButton, hi), (10, HelpButton, lo), (100, HelpButton, hi), (200, HelpButton, lo)],
+            vec![(HelpButton, true), (HelpButton, false)],
+        ),
+        (
+            "cover opened while paper runs low; the lines are independent",
+            vec![(0, PaperNearEnd, lo), (100, CoverOpen, lo), (250, CoverOpen, hi)],
+            vec![(PaperNearEnd, true), (CoverOpen, true), (CoverOpen, false)],
+        ),
+    ];
+    // Each case has its own simulator and worker thread: run them side by side.
+    let runs: Vec<_> = cases
+        .into_iter()
+        .map(|(what, script, expected)| tokio::spawn(async move { (what, events_of(&script).await, expected) }))
+        .collect();
+    for run in runs {
+        let (what, got, expected) = run.await.unwrap();
+        assert_eq!(got, expected, "{what}");
+    }
+}
