@@ -123,6 +123,15 @@ pub enum DeviceEvent {
     TapsRejected {
         count: u32,
     },
+    /// What a device did with a hub [`Command`]: `command` is the command's `type`
+    /// (`test_print`, `reload_config`, …); `detail` tells the technician what happened or
+    /// what to fix (e.g. the config error that made a reload refuse).
+    CommandResult {
+        command: String,
+        ok: bool,
+        #[serde(default)]
+        detail: String,
+    },
 }
 
 impl Validate for DeviceEvent {}
