@@ -10,6 +10,10 @@ bin="$here/../target/release/aula-$role"
 id aula >/dev/null 2>&1 || useradd --system --home /var/lib/aula --shell /usr/sbin/nologin aula
 install -m 0755 "$bin" /usr/local/bin/
 install -m 0644 "$here/systemd/aula-$role.service" /etc/systemd/system/
+# The hub's "reboot" command goes through logind; polkit must allow the aula user.
+if [ -d /etc/polkit-1/rules.d ]; then
+    install -m 0644 "$here/polkit/50-aula-reboot.rules" /etc/polkit-1/rules.d/
+fi
 systemctl daemon-reload
 systemctl enable --now "aula-$role.service"
 echo "aula-$role installed and started; logs: journalctl -u aula-$role -f"

@@ -79,6 +79,11 @@ pub struct AgentConfig {
     /// Mount point whose free space the health report includes.
     #[serde(default = "default_disk_path")]
     pub disk_path: PathBuf,
+    /// D-Bus address of the bus the health collectors and the reboot command use, e.g.
+    /// `unix:path=/run/dbus/system_bus_socket`. Unset = the system bus (zbus also honours
+    /// `DBUS_SYSTEM_BUS_ADDRESS`). Tests point it at a private `dbus-daemon`.
+    #[serde(default)]
+    pub dbus_address: Option<String>,
 }
 
 fn default_keepalive() -> u16 {
@@ -116,6 +121,7 @@ impl AgentConfig {
             reconnect_max_ms: default_reconnect_max(),
             units: Vec::new(),
             disk_path: default_disk_path(),
+            dbus_address: None,
         }
     }
 
@@ -188,6 +194,11 @@ impl AgentConfig {
         }
         if self.reconnect_max_ms < 200 {
             return Err(bad("reconnect_max_ms", "at least 200 milliseconds"));
+        }
+        if let Some(a) = &self.dbus_address
+            && !a.contains(':')
+        {
+            return Err(bad("dbus_address", "a D-Bus address such as \"unix:path=/run/dbus/system_bus_socket\""));
         }
         if self.outbox_path.as_os_str().is_empty() {
             return Err(bad("outbox_path", "a file path for the outbox database"));

@@ -3,7 +3,7 @@
 //! mapping; the `aula-agent` binary does the wiring.
 
 use aula_hardware::gpio::InputRole;
-use aula_protocol::{BoxId, DeviceEvent, EmptiedBy, PrinterState};
+use aula_protocol::{BoxId, DeviceEvent, EmptiedBy};
 use serde::Deserialize;
 
 /// `[dropbox]` section of the agent's config file.
@@ -16,16 +16,15 @@ pub struct DropBoxConfig {
 
 /// The event an input change means, if any. The lid reports both edges (opened and
 /// closed: the ledger needs both); the emptied switch and the help button report presses.
+/// Printer sensor lines give nothing here: they go through
+/// [`aula_hardware::condition::PrinterCondition`], which merges them with the printer's own
+/// status and reports a [`DeviceEvent::Printer`] only when the merged state changes.
 pub fn input_event(box_id: &BoxId, role: InputRole, active: bool) -> Option<DeviceEvent> {
     match (role, active) {
         (InputRole::Lid, open) => Some(DeviceEvent::Lid { box_id: box_id.clone(), open }),
         (InputRole::Emptied, true) => Some(DeviceEvent::BoxEmptied { box_id: box_id.clone(), by: EmptiedBy::Switch }),
         (InputRole::HelpButton, true) => Some(DeviceEvent::HelpButton),
-        (InputRole::PaperNearEnd, true) => Some(DeviceEvent::Printer { state: PrinterState::PaperLow }),
-        (InputRole::CoverOpen, true) => Some(DeviceEvent::Printer { state: PrinterState::CoverOpen }),
-        (InputRole::PaperNearEnd | InputRole::CoverOpen, false) => {
-            Some(DeviceEvent::Printer { state: PrinterState::Ready })
-        }
+        (InputRole::PaperNearEnd | InputRole::CoverOpen, _) => None,
         (InputRole::Emptied | InputRole::HelpButton, false) => None,
     }
 }
@@ -44,5 +43,7 @@ mod tests {
         check(InputRole::Emptied, false, None);
         check(InputRole::HelpButton, true, Some(DeviceEvent::HelpButton));
         check(InputRole::HelpButton, false, None);
+        check(InputRole::CoverOpen, true, None);
+        check(InputRole::PaperNearEnd, true, None);
     }
 }

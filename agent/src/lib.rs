@@ -19,8 +19,13 @@
 //! - **incoming messages** as [`AgentEvent`]s (queue state, calls, commands, surveys, hub
 //!   status); malformed ones are counted and logged ([`AgentEvent::Rejected`]), never fatal;
 //! - the **health publisher** ([`health`]): uptime, load, memory, disk, CPU temperature,
-//!   outbox backlog, and over D-Bus network, clock sync and systemd unit states (`None` when
-//!   there is no system bus).
+//!   outbox backlog, printer state, and over D-Bus network, clock sync and systemd unit
+//!   states (`None` when there is no system bus; `agent.dbus_address` picks another bus);
+//! - **hub commands** ([`commands`]): the headless policy (reload config after validating the
+//!   file, restart = exit [`EXIT_RESTART`], test print, reboot through logind) and the
+//!   [`aula_protocol::DeviceEvent::CommandResult`] reporting the outcome;
+//! - the headless binary's **device file** ([`headless::HeadlessConfig`]: `[agent]`,
+//!   `[dropbox]`, `[gpio]`, `[printer]`, validated together).
 //!
 //! ```no_run
 //! use aula_agent::{Agent, AgentConfig, AgentEvent};
@@ -56,6 +61,7 @@ pub mod config;
 pub mod dropbox;
 mod error;
 mod events;
+pub mod headless;
 pub mod health;
 pub mod outbox;
 mod session;
@@ -64,7 +70,7 @@ mod tls;
 pub mod tracker;
 
 pub use agent::{Agent, AgentEvents, AgentStats, EVENT_CAPACITY};
-pub use commands::{CommandAction, EXIT_RESTART, headless_action};
+pub use commands::{CommandAction, EXIT_RESTART, command_name, headless_action, result_event};
 pub use config::{AgentConfig, BrokerConfig, TlsConfig};
 pub use error::{AgentError, ConfigError, OutboxError, RequestError};
 pub use events::{AgentEvent, Inbound, route};

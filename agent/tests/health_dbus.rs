@@ -1,15 +1,19 @@
-//! D-Bus health collectors: with no system bus every D-Bus figure is `None` and nothing
-//! fails; against a private `dbus-daemon` serving `org.freedesktop.timedate1` (zbus in the
-//! test), the clock-sync figure is read for real.
+//! D-Bus health collectors and the logind reboot, against a private `dbus-daemon` on which
+//! the test serves the freedesktop interfaces the agent uses (timedate1, NetworkManager,
+//! systemd1, login1) with zbus: the agent's real D-Bus code talks to a real bus. Without
+//! any bus every D-Bus figure is `None` and nothing fails.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aula_agent::health::{self, HealthSources, dbus};
+use aula_protocol::{NetworkState, UnitHealth};
+use zbus::OwnedObjectPath;
 
-struct Timedate {
-    synced: bool,
+use crate::support::DbusDaemon;
+
+pub struct Timedate {
+    pub synced: bool,
 }
 
 #[zbus::interface(name = "org.freedesktop.timedate1")]
@@ -20,15 +24,108 @@ impl Timedate {
     }
 }
 
-/// Guards: the health sample is produced without a system bus (this container), with the
-/// D-Bus fields "unknown".
-#[tokio::test]
-async fn no_system_bus_means_unknown() {
-    if std::path::Path::new("/run/dbus/system_bus_socket").exists() {
-        eprintln!("a system bus exists here; skipping the no-bus check");
-        return;
+/// NetworkManager's root object: `State` (NM_STATE) and `Connectivity` (NM_CONNECTIVITY).
+pub struct NetworkManager {
+    pub state: u32,
+    pub connectivity: u32,
+}
+
+#[zbus::interface(name = "org.freedesktop.NetworkManager")]
+impl NetworkManager {
+    #[zbus(property, name = "State")]
+    fn state(&self) -> u32 {
+        self.state
     }
-    assert!(dbus::system_bus().await.is_none());
+    #[zbus(property, name = "Connectivity")]
+    fn connectivity(&self) -> u32 {
+        self.connectivity
+    }
+}
+
+/// systemd's manager: `LoadUnit` returns the unit's object path (systemd escapes `-` and
+/// `.` as `_2d`, `_2e`); unknown units still get an object, with `LoadState` `not-found`,
+/// as real systemd does.
+pub struct SystemdManager;
+
+pub fn unit_path(name: &str) -> String {
+    let escaped: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_string() } else { format!("_{:02x}", c as u32) })
+        .collect();
+    format!("/org/freedesktop/systemd1/unit/{escaped}")
+}
+
+#[zbus::interface(name = "org.freedesktop.systemd1.Manager")]
+impl SystemdManager {
+    fn load_unit(&self, name: String) -> zbus::fdo::Result<OwnedObjectPath> {
+        OwnedObjectPath::try_from(unit_path(&name)).map_err(|e| zbus::fdo::Error::InvalidArgs(e.to_string()))
+    }
+}
+
+pub struct SystemdUnit {
+    pub active: &'static str,
+    pub load: &'static str,
+}
+
+#[zbus::interface(name = "org.freedesktop.systemd1.Unit")]
+impl SystemdUnit {
+    #[zbus(property, name = "ActiveState")]
+    fn active_state(&self) -> String {
+        self.active.into()
+    }
+    #[zbus(property, name = "LoadState")]
+    fn load_state(&self) -> String {
+        self.load.into()
+    }
+}
+
+/// logind's manager; records every `Reboot(interactive)` call it receives.
+#[derive(Clone, Default)]
+pub struct Logind {
+    pub reboots: Arc<Mutex<Vec<bool>>>,
+    pub refuse: bool,
+}
+
+#[zbus::interface(name = "org.freedesktop.login1.Manager")]
+impl Logind {
+    fn reboot(&self, interactive: bool) -> zbus::fdo::Result<()> {
+        if self.refuse {
+            return Err(zbus::fdo::Error::AccessDenied("Interactive authentication required.".into()));
+        }
+        self.reboots.lock().unwrap().push(interactive);
+        Ok(())
+    }
+}
+
+/// Serves all four services on `address` from one connection; keep the connection alive.
+pub async fn serve_freedesktop(address: &str, logind: Logind) -> zbus::Connection {
+    zbus::connection::Builder::address(address)
+        .name("org.freedesktop.timedate1")
+        .name("org.freedesktop.NetworkManager")
+        .name("org.freedesktop.systemd1")
+        .name("org.freedesktop.login1")
+        .serve_at("/org/freedesktop/timedate1", Timedate { synced: true })
+        .serve_at("/org/freedesktop/NetworkManager", NetworkManager { state: 70, connectivity: 4 })
+        .serve_at("/org/freedesktop/systemd1", SystemdManager)
+        .serve_at(unit_path("aula-agent.service"), SystemdUnit { active: "active", load: "loaded" })
+        .serve_at(unit_path("aula-kiosk.service"), SystemdUnit { active: "failed", load: "loaded" })
+        .serve_at(unit_path("nope.service"), SystemdUnit { active: "inactive", load: "not-found" })
+        .serve_at("/org/freedesktop/login1", logind)
+        .build()
+        .await
+        .expect("serve freedesktop interfaces on the private bus")
+}
+
+/// Guards: the health sample is produced without any bus (this container has no system
+/// bus; an unreachable configured address is the same), with the D-Bus fields "unknown".
+#[tokio::test]
+async fn no_bus_means_unknown() {
+    assert!(dbus::connect(Some("unix:path=/nonexistent/aula-test-bus")).await.is_none());
+    if std::path::Path::new("/run/dbus/system_bus_socket").exists() {
+        eprintln!("a system bus exists here; skipping the no-system-bus check");
+    } else {
+        assert!(dbus::connect(None).await.is_none());
+    }
     let src = HealthSources { version: "t".into(), disk_path: "/".into(), units: vec!["aula-agent.service".into()] };
     let h = health::collect(&src, None, Duration::from_secs(5)).await;
     assert_eq!((h.network, h.clock_synced, h.units.len()), (None, None, 0));
@@ -36,37 +133,57 @@ async fn no_system_bus_means_unknown() {
     assert!(h.load1.is_some());
 }
 
-/// Guards: the timedate1 collector reads `NTPSynchronized`, and services that are absent
-/// on the bus (NetworkManager, systemd) come back as unknown within the call timeout.
+/// Guards: each collector reads its real interface: timedate1 `NTPSynchronized`,
+/// NetworkManager `State`/`Connectivity`, systemd `LoadUnit` → `ActiveState` (a unit systemd
+/// does not know is `not-found`), all in one health sample.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clock_sync_is_read_from_timedate1() {
-    let mut daemon = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon installed");
-    let mut line = String::new();
-    BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.trim().to_string();
+async fn collectors_read_the_freedesktop_interfaces() {
+    let daemon = DbusDaemon::start();
+    let _server = serve_freedesktop(&daemon.address, Logind::default()).await;
+    let bus = dbus::connect(Some(&daemon.address)).await.expect("private bus");
 
-    let _server = zbus::connection::Builder::address(address.as_str())
-        .name("org.freedesktop.timedate1")
-        .serve_at("/org/freedesktop/timedate1", Timedate { synced: true })
-        .build()
-        .await
-        .unwrap();
-
-    let bus = dbus::bus_at(&address).await.expect("private bus");
     assert_eq!(dbus::clock_synced(&bus).await, Some(true));
+    assert_eq!(dbus::network_state(&bus).await, Some(NetworkState::Connected));
+    let units = ["aula-agent.service", "aula-kiosk.service", "nope.service"].map(String::from);
+    let expected = vec![
+        UnitHealth { name: "aula-agent.service".into(), active_state: "active".into() },
+        UnitHealth { name: "aula-kiosk.service".into(), active_state: "failed".into() },
+        UnitHealth { name: "nope.service".into(), active_state: "not-found".into() },
+    ];
+    assert_eq!(dbus::unit_states(&bus, &units).await, expected);
+
+    let src = HealthSources { version: "t".into(), disk_path: "/".into(), units: units.to_vec() };
+    let h = health::collect(&src, Some(&bus), Duration::ZERO).await;
+    assert_eq!((h.clock_synced, h.network, h.units), (Some(true), Some(NetworkState::Connected), expected));
+}
+
+/// Guards: services missing from the bus come back as unknown within the call timeout, not
+/// as an error or a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absent_services_are_unknown_quickly() {
+    let daemon = DbusDaemon::start();
+    let bus = dbus::connect(Some(&daemon.address)).await.expect("private bus");
     let t0 = std::time::Instant::now();
+    assert_eq!(dbus::clock_synced(&bus).await, None);
     assert_eq!(dbus::network_state(&bus).await, None);
     assert!(dbus::unit_states(&bus, &["aula-agent.service".into()]).await.is_empty());
-    assert!(t0.elapsed() < dbus::CALL_TIMEOUT * 4);
+    assert!(t0.elapsed() < dbus::CALL_TIMEOUT * 4, "{:?}", t0.elapsed());
+}
 
-    let src = HealthSources { version: "t".into(), disk_path: "/".into(), units: vec![] };
-    let h = health::collect(&src, Some(&bus), Duration::ZERO).await;
-    assert_eq!(h.clock_synced, Some(true));
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+/// Guards: reboot calls logind's `Reboot` once, non-interactive (polkit must not wait for a
+/// password prompt nobody sees); a refusal is an error naming logind's reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reboot_goes_to_logind() {
+    let daemon = DbusDaemon::start();
+    let logind = Logind::default();
+    let _server = serve_freedesktop(&daemon.address, logind.clone()).await;
+    let bus = dbus::connect(Some(&daemon.address)).await.unwrap();
+    dbus::reboot(&bus).await.unwrap();
+    assert_eq!(*logind.reboots.lock().unwrap(), vec![false]);
+
+    let refusing = DbusDaemon::start();
+    let _s2 = serve_freedesktop(&refusing.address, Logind { refuse: true, ..Logind::default() }).await;
+    let bus = dbus::connect(Some(&refusing.address)).await.unwrap();
+    let e = dbus::reboot(&bus).await.unwrap_err().to_string();
+    assert!(e.contains("refused") && e.contains("authentication"), "{e}");
 }

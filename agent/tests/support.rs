@@ -259,3 +259,33 @@ pub async fn wait_for(what: &str, within: Duration, mut f: impl FnMut() -> bool)
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A private `dbus-daemon` (session config, so no policy forbids owning system names),
+/// stopped by its PID when dropped. Tests serve the freedesktop interfaces they need on it
+/// with zbus and point the agent at [`DbusDaemon::address`].
+pub struct DbusDaemon {
+    pub address: String,
+    child: Child,
+}
+
+impl DbusDaemon {
+    pub fn start() -> DbusDaemon {
+        use std::io::BufRead;
+        let mut child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon installed");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        DbusDaemon { address: line.trim().to_string(), child }
+    }
+}
+
+impl Drop for DbusDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod binary;
 mod delivery;
 mod health_dbus;
 mod last_will;

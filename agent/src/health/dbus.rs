@@ -2,6 +2,8 @@
 //! `NTPSynchronized`), network state (NetworkManager `State` / `Connectivity`) and systemd
 //! unit states (`org.freedesktop.systemd1`). Every call has a short timeout and every
 //! failure (no bus, no service, access denied) is `None` / skipped: "unknown", not an error.
+//! Also the one D-Bus action the agent takes: rebooting the machine through logind
+//! ([`reboot`]), on the hub's `Reboot` command.
 
 use std::time::Duration;
 
@@ -28,7 +30,56 @@ pub async fn system_bus() -> Option<Connection> {
 /// A bus at an explicit address (tests use a private `dbus-daemon`).
 pub async fn bus_at(address: &str) -> Option<Connection> {
     let b = zbus::connection::Builder::address(address);
-    tokio::time::timeout(CALL_TIMEOUT * 2, b.build()).await.ok()?.ok()
+    match tokio::time::timeout(CALL_TIMEOUT * 2, b.build()).await {
+        Ok(Ok(c)) => Some(c),
+        Ok(Err(e)) => {
+            debug!(address, error = %e, "D-Bus not reachable; network, clock and unit states are unknown");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// The configured bus (`agent.dbus_address`) or else the system bus; `None` without one.
+pub async fn connect(address: Option<&str>) -> Option<Connection> {
+    match address {
+        Some(a) => bus_at(a).await,
+        None => system_bus().await,
+    }
+}
+
+/// Why [`reboot`] did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RebootError {
+    #[error("no D-Bus system bus to reach logind")]
+    NoBus,
+    #[error("logind refused or failed the reboot: {0}")]
+    Refused(String),
+    #[error("logind did not answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// Asks logind to reboot now (`org.freedesktop.login1.Manager.Reboot(false)`: not
+/// interactive, so polkit decides from its rules without asking anyone; the OS image ships
+/// a rule allowing the `aula` user). Returns once logind accepted the request.
+pub async fn reboot(bus: &Connection) -> Result<(), RebootError> {
+    let call = async {
+        let proxy = zbus::proxy::Builder::<zbus::Proxy<'_>>::new(bus)
+            .destination("org.freedesktop.login1")
+            .path("/org/freedesktop/login1")
+            .interface("org.freedesktop.login1.Manager")
+            .cache_properties(CacheProperties::No)
+            .build()
+            .await?;
+        proxy.call::<_, _, ()>("Reboot", &(false,)).await
+    };
+    // logind answers before shutting down; a few seconds allow for a busy polkit.
+    let limit = CALL_TIMEOUT * 5;
+    match tokio::time::timeout(limit, call).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(RebootError::Refused(e.to_string())),
+        Err(_) => Err(RebootError::Timeout(limit)),
+    }
 }
 
 async fn property<T>(bus: &Connection, dest: &str, path: &str, iface: &str, name: &str) -> Option<T>

@@ -50,7 +50,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         disk_path: shared.cfg.disk_path.clone(),
         units: shared.cfg.units.clone(),
     };
-    let bus = dbus::system_bus().await;
+    let bus = dbus::connect(shared.cfg.dbus_address.as_deref()).await;
     let topic = shared.topics.topic(&Topic::DeviceHealth(shared.me().clone()));
     let mut tick = tokio::time::interval(Duration::from_secs(shared.cfg.health_interval_s));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
