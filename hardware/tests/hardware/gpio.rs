@@ -183,7 +183,8 @@ async fn events_of(script: &[(u64, InputRole, bool)]) -> Vec<(InputRole, bool)> 
 async fn scripted_sequences_give_exactly_the_expected_events() {
     use InputRole::*;
     let (lo, hi) = (false, true);
-    let cases: Vec<(&str, Vec<(u64, InputRole, bool)>, Vec<(InputRole, bool)>)> = vec![
+    type Case = (&'static str, Vec<(u64, InputRole, bool)>, Vec<(InputRole, bool)>);
+    let cases: Vec<Case> = vec![
         (
             "lid opens and closes, both edges bouncing for 20 ms inside the 30 ms window",
             vec![
