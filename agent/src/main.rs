@@ -87,12 +87,20 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     if let (Some(sink), Some(every)) = (&printer, cfg.printer_poll()) {
         tokio::spawn(poll_printer(sink.clone(), every, status_tx));
     }
-    // Wired sensor lines start at their current level (GPIO sends no event for that).
+    // The starting condition, reported once: the printer's own answer (asked now, so the
+    // first report is not a "ready" the printer contradicts a moment later) merged with the
+    // wired sensor lines at their current level (GPIO sends no event for that).
     let mut condition = PrinterCondition::new();
+    if let (Some(sink), Some(_)) = (&printer, cfg.printer_poll())
+        && let Some(status) = query_printer(sink.clone()).await
+    {
+        condition.set_realtime(status);
+    }
     for (role, active) in gpio.as_ref().map(|g| g.snapshot()).unwrap_or_default() {
-        if let Some(s) = condition.set_line(role, active) {
-            report_printer(&agent, s).await;
-        }
+        condition.set_line(role, active);
+    }
+    if let Some(s) = condition.current() {
+        report_printer(&agent, s).await;
     }
 
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
@@ -200,22 +208,23 @@ async fn run(args: Args) -> anyhow::Result<i32> {
 }
 
 /// Asks the printer for its real-time status every `every`, off the runtime (the query blocks
-/// up to a second on a silent printer).
+/// up to a second on a silent printer). The first query happened at start, so the first tick
+/// is one period later.
 async fn poll_printer(sink: SharedPrinter, every: Duration, tx: mpsc::Sender<PrinterStatus>) {
-    let mut tick = tokio::time::interval(every);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let s = sink.clone();
-        let Ok(status) =
-            tokio::task::spawn_blocking(move || s.lock().unwrap_or_else(|p| p.into_inner()).status()).await
-        else {
-            return;
-        };
+        let Some(status) = query_printer(sink.clone()).await else { return };
         if tx.send(status).await.is_err() {
             return;
         }
     }
+}
+
+/// One DLE EOT round on a blocking thread; `None` only if that thread died.
+async fn query_printer(sink: SharedPrinter) -> Option<PrinterStatus> {
+    tokio::task::spawn_blocking(move || sink.lock().unwrap_or_else(|p| p.into_inner()).status()).await.ok()
 }
 
 /// A changed printer condition: into health and, durably, to the hub.

@@ -262,3 +262,57 @@ async fn without_bus_or_printer_figures_are_unknown_and_commands_explain() {
     }
     drop(agent);
 }
+
+/// A network printer on a free port (raw TCP, as on port 9100) that answers every
+/// `DLE EOT n` with `answers[n - 1]`, one connection after another.
+fn fake_printer(answers: [u8; 4]) -> u16 {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut c) = conn else { return };
+            let mut req = [0u8; 3];
+            while c.read_exact(&mut req).is_ok() {
+                if req[..2] == [0x10, 0x04] && (1..=4).contains(&req[2]) {
+                    let _ = c.write_all(&[answers[usize::from(req[2]) - 1]]);
+                }
+            }
+        }
+    });
+    port
+}
+
+/// Guards: the printer's own real-time status and the wired cover line are merged into one
+/// printer state. The printer says "paper near end" (DLE EOT 4 bits 2-3); the first report
+/// already says so (not a "ready" contradicted a moment later), the cover line overrides it
+/// while open, and health carries the merged state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printer_status_and_wired_cover_line_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(false);
+    // Fixed bits 0001_0010 in every answer; n=4 adds 0000_1100 (near end).
+    let printer_port = fake_printer([0x12, 0x12, 0x12, 0x1E]);
+    let me = DeviceId::new("dropbox-7").unwrap();
+    let t = topics();
+    let (ev_topic, health_topic) =
+        (t.topic(&Topic::DeviceEvent(me.clone())), t.topic(&Topic::DeviceHealth(me.clone())));
+    let mut sub = Sub::start(broker.port, "test-hub-3", false, &ev_topic.replace("/event", "/#")).await;
+    let full = device_file(broker.port, dir.path(), "unix:path=/nonexistent/aula-test-bus");
+    let text = format!(
+        "{}[printer]\nkind = \"tcp\"\nhost = \"127.0.0.1\"\nport = {printer_port}\npaper = \"58mm\"\nstatus_poll_s = 5\n",
+        &full[..full.find("[printer]").unwrap()]
+    );
+    let config = dir.path().join("agent.toml");
+    std::fs::write(&config, text).unwrap();
+    let mut agent = Running::start(&config, &dir.path().join("agent.log"));
+
+    let printer = |state| DeviceEvent::Printer { state };
+    assert_eq!(next_event(&mut sub, &ev_topic).await, printer(PrinterState::PaperLow));
+    let m = sub.next_on(&health_topic, WAIT).await.expect("health");
+    assert_eq!(decode::<Health>(&m.payload).unwrap().body.printer, Some(PrinterState::PaperLow));
+    agent.line("cover open");
+    assert_eq!(next_event(&mut sub, &ev_topic).await, printer(PrinterState::CoverOpen));
+    agent.line("cover closed");
+    assert_eq!(next_event(&mut sub, &ev_topic).await, printer(PrinterState::PaperLow));
+}
