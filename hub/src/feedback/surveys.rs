@@ -328,6 +328,28 @@ kind = { type = "choice", options = [{ id = "vero", text = { fi = "Vero", sv = "
     }
 
     #[test]
+    fn the_shipped_hub_config_loads_its_surveys_and_limit() {
+        let c = crate::config::HubConfig::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/hub.toml")))
+            .unwrap();
+        assert_eq!(c.feedback.surveys.len(), 2);
+        assert_eq!(c.feedback.rate, RateLimit { max_answers: 6, window: Duration::from_secs(60) });
+    }
+
+    #[test]
+    fn hub_toml_feedback_keys_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("site.toml"), crate::testsite::SITE_TOML).unwrap();
+        let err = |extra: &str| {
+            let toml = format!("[hub]\nsite='site.toml'\ndb='a.db'\n{extra}\n");
+            crate::config::HubConfig::from_toml(&toml, "hub.toml", dir.path()).unwrap_err().to_string()
+        };
+        let e = err("feedback_limit = { answers = 0, per_s = 60 }");
+        assert!(e.contains("hub.toml: hub.feedback_limit: expected"), "{e}");
+        let e = err("surveys = 'nowhere.toml'");
+        assert!(e.contains("nowhere.toml") && e.contains("cannot read"), "{e}");
+    }
+
+    #[test]
     fn the_shipped_surveys_file_is_valid_for_the_shipped_site() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/");
         let site = SiteConfig::load(Path::new(&format!("{dir}site.toml"))).unwrap();
