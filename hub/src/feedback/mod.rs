@@ -41,6 +41,8 @@ pub mod surveys;
 #[cfg(test)]
 mod tests;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use aula_protocol::{AnswerValue, DeviceEvent, FeedbackAnswer, Outcome, ServiceId, Topic};
 use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{Connection, params};
@@ -198,7 +200,9 @@ fn record_answer(
         .execute(params![&m.id.0.as_bytes()[..], m.device.as_str(), ms, status])?;
 
     let Some(qs) = meanings else {
-        tracing::warn!(survey, device = %m.device, "answer to a survey this hub does not know: stored, not counted");
+        if throttle(&UNKNOWN_WARNINGS) {
+            tracing::warn!(survey, device = %m.device, "answer to a survey this hub does not know: stored, not counted (unknown_survey in the figures)");
+        }
         bump(conn, &hour, service, survey, "unknown", 0, 1)?;
         return Ok(Recorded::UnknownSurvey);
     };
@@ -252,7 +256,9 @@ fn record_answer(
             (Meaning::SelfReliance, AnswerValue::YesNo(y)) => Some(("self", i64::from(*y))),
             (Meaning::OtherScale | Meaning::OtherYesNo | Meaning::Service | Meaning::OtherChoice, _) => None,
             (m, v) => {
-                tracing::warn!(survey, question = %x.question, meaning = ?m, value = ?v, "answer of the wrong kind for its question; not counted");
+                if throttle(&MISMATCH_WARNINGS) {
+                    tracing::warn!(survey, question = %x.question, meaning = ?m, value = ?v, "answer of the wrong kind for its question; not counted");
+                }
                 None
             }
         };
@@ -261,6 +267,15 @@ fn record_answer(
         }
     }
     Ok(if status == RATE_LIMITED { Recorded::RateLimited } else { Recorded::Counted })
+}
+
+static UNKNOWN_WARNINGS: AtomicU64 = AtomicU64::new(0);
+static MISMATCH_WARNINGS: AtomicU64 = AtomicU64::new(0);
+
+/// True for the 1st, 101st, 201st… call: a kiosk running an old survey sends the same
+/// problem with every answer, and one warning in a hundred is enough to notice it.
+fn throttle(counter: &AtomicU64) -> bool {
+    counter.fetch_add(1, Ordering::Relaxed).is_multiple_of(100)
 }
 
 /// `outcome` metric values.
