@@ -11,6 +11,9 @@ use rumqttc::QoS;
 
 use crate::support::*;
 
+/// period, answers, CSAT %, CES mean, NPS, rate-limited, refused taps.
+type Brief<'a> = (&'a str, u64, Option<f64>, Option<f64>, Option<f64>, u64, u64);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn surveys_published_answers_counted_once_figures_and_csv_served() {
     let broker = Mosquitto::start();
@@ -60,7 +63,7 @@ async fn surveys_published_answers_counted_once_figures_and_csv_served() {
     let r = get("/api/feedback/figures?period=month&from=2026-10-01&to=2026-12-01".into()).await.unwrap();
     assert_eq!(r.status(), 200);
     let f: Figures = r.json().await.unwrap();
-    let summary: Vec<(&str, u64, Option<f64>, Option<f64>, Option<f64>, u64, u64)> = f
+    let summary: Vec<Brief> = f
         .rows
         .iter()
         .map(|r| (r.period.as_str(), r.answers, r.csat_pct, r.ces_mean, r.nps, r.rate_limited, r.taps_rejected))

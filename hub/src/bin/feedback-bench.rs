@@ -109,7 +109,7 @@ fn exit_answer(i: usize, device: &DeviceId, services: &[String]) -> FeedbackAnsw
             value: AnswerValue::Outcome([Outcome::Done, Outcome::Done, Outcome::Started, Outcome::NotDone][i % 4]),
         },
     ];
-    if i % 20 == 0 {
+    if i.is_multiple_of(20) {
         answers.push(Answer {
             question: q("comment"),
             value: AnswerValue::Text("Jonotus kesti, mutta palvelu oli ystävällistä.".into()),
@@ -228,7 +228,7 @@ async fn main() -> anyhow::Result<()> {
             .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
             .collect();
         let slots = days.len() * 8 * 3600;
-        let step = (slots / args.stored).max(1);
+        let step = slots.checked_div(args.stored).unwrap_or(1).max(1);
         let t = Instant::now();
         let mut batch = Vec::with_capacity(10_000);
         for i in 0..args.stored {
