@@ -359,5 +359,23 @@ kind = { type = "choice", options = [{ id = "vero", text = { fi = "Vero", sv = "
         let m = c.survey_meanings(&SurveyId::new("selfservice").unwrap()).unwrap();
         assert_eq!(m[&QuestionId::new("self_reliance").unwrap()], Meaning::SelfReliance);
         assert_eq!(m[&QuestionId::new("help_needed").unwrap()], Meaning::Comment);
+        // Every text in every language the site offers, so kiosks never fall back to English.
+        for s in &c.surveys {
+            let mut texts = vec![&s.title, &s.thanks];
+            for q in s.questions.iter().flat_map(Question::with_follow_ups) {
+                texts.push(&q.text);
+                if let QuestionKind::Choice { options } = &q.kind {
+                    texts.extend(options.iter().map(|o| &o.text));
+                }
+            }
+            for t in texts {
+                assert!(
+                    t.missing(&site.languages).is_empty(),
+                    "{}: {t:?} lacks {:?}",
+                    s.id,
+                    t.missing(&site.languages)
+                );
+            }
+        }
     }
 }
