@@ -11,7 +11,9 @@
 //!
 //! Parameters: `period` = `day` | `week` (ISO) | `month` (default); `from` = first local day
 //! (`YYYY-MM-DD`, required); `to` = first day not included (default: one period after
-//! `from`); `by` = `service`, `hour` or `service,hour`; `survey`, `service` filter. A bad
+//! `from`); `by` = `service`, `hour` or `service,hour`; `survey`, `service` filter (refused
+//! taps belong to no survey and no service: a survey filter keeps them, a service filter
+//! drops them); `limit` = most comments (1–5000, default 500). A bad
 //! parameter is a 400 `{"error":"bad_request","message":"<parameter>: expected …, found …"}`.
 
 use std::sync::Arc;
