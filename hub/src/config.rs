@@ -10,6 +10,9 @@
 //! http = "127.0.0.1:8080"             # JSON API and "follow my number" pages
 //! public_url = "http://127.0.0.1:8080" # base of follow links printed as QR codes
 //! client_id = "aula-hub"              # fixed MQTT client id (persistent session)
+//! surveys = "surveys.toml"            # optional: the site's surveys (feedback/surveys.rs)
+//! feedback_limit = { answers = 6, per_s = 60 } # optional: more answers than this from one
+//!                                     # device are stored but flagged, not counted
 //!
 //! [hub.bookings]                      # optional
 //! source = "bookings.ics"             # file (relative to this file) or https:// URL
@@ -71,6 +74,15 @@ pub struct RawHub {
     pub public_url: Option<String>,
     pub client_id: Option<String>,
     pub bookings: Option<RawBookings>,
+    pub surveys: Option<String>,
+    pub feedback_limit: Option<RawFeedbackLimit>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeedbackLimit {
+    pub answers: u32,
+    pub per_s: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +151,8 @@ pub struct HubConfig {
     pub client_id: String,
     pub bookings: Option<Bookings>,
     pub broker: BrokerConfig,
+    /// Surveys (none without `hub.surveys`), the rate limit and the site's zone.
+    pub feedback: crate::feedback::FeedbackConfig,
     /// The hub's clock. The system clock unless a demo or test shifts it.
     pub clock: Clock,
 }
@@ -222,6 +236,26 @@ impl RawConfig {
             }
         };
 
+        let rate = match self.hub.feedback_limit {
+            None => crate::feedback::RateLimit::default(),
+            Some(l) if l.answers == 0 || l.per_s == 0 => {
+                return Err(invalid(
+                    "hub.feedback_limit",
+                    "{ answers = N, per_s = S } with both at least 1",
+                    &format!("answers = {}, per_s = {}", l.answers, l.per_s),
+                ));
+            }
+            Some(l) => crate::feedback::RateLimit { max_answers: l.answers, window: Duration::from_secs(l.per_s) },
+        };
+        let mut feedback = match &self.hub.surveys {
+            None => crate::feedback::FeedbackConfig::empty(site.time_zone),
+            Some(s) if s.trim().is_empty() => {
+                return Err(invalid("hub.surveys", "a file path such as surveys.toml", s));
+            }
+            Some(s) => crate::feedback::surveys::load(&resolve(s), &site, rate)?,
+        };
+        feedback.rate = rate;
+
         let broker = match self.broker {
             Some(b) => BrokerConfig::External(parse_broker(b, &invalid, &resolve)?),
             None => {
@@ -242,6 +276,7 @@ impl RawConfig {
             client_id,
             bookings,
             broker,
+            feedback,
             clock: Clock::system(),
         })
     }

@@ -180,6 +180,17 @@ impl Hub {
         Ok(fresh.iter().filter(|f| **f).count())
     }
 
+    /// The feedback surveys and settings, if the device store records feedback.
+    pub fn feedback(&self) -> Option<std::sync::Arc<crate::feedback::FeedbackConfig>> {
+        self.devices_store().feedback()
+    }
+
+    /// Runs a read query on the device store (feedback reports). Holds the store's lock:
+    /// report queries read compact rollups and take milliseconds.
+    pub fn with_device_db<R>(&self, f: impl FnOnce(&rusqlite::Connection) -> R) -> R {
+        f(self.devices_store().conn())
+    }
+
     pub fn devices(&self) -> Result<Vec<DeviceView>, StoreError> {
         self.devices_store().devices()
     }

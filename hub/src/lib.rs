@@ -16,6 +16,7 @@
 //! - `mqtt.rs`: the session (fixed id, persistent, manual acks, last will) and the publisher.
 //! - `api.rs`, `follow.rs`: HTTP. `broker.rs`: embedded rumqttd. `store.rs`: device store.
 //! - `cli.rs`, `client.rs`, `lobby.rs`: the `aula-hub` binary's commands.
+//! - `feedback/`: surveys from `surveys.toml`, answers → report tables, figures, CSV.
 //!
 //! Invariants: a device message is acknowledged to the broker only after it is committed;
 //! the hub never writes topic strings itself (only [`aula_protocol::Topics`] does); the engine
@@ -35,6 +36,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod config;
+pub mod feedback;
 pub mod follow;
 pub mod hub;
 pub mod ingest;
@@ -111,8 +113,9 @@ pub async fn run_with(
         .map_err(|source| RunError::Engine { path: config.db.display().to_string(), source })?;
     tracing::info!(db = %config.db.display(), replay_ms = t0.elapsed().as_millis() as u64, "queue log replayed");
     let devices_path = config.devices_db();
-    let devices = store::DeviceStore::open(&devices_path)
+    let mut devices = store::DeviceStore::open(&devices_path)
         .map_err(|source| RunError::Store { path: devices_path.display().to_string(), source })?;
+    devices.set_feedback(Arc::new(config.feedback.clone()));
 
     if let BrokerConfig::Embedded { listen } = config.broker {
         broker::start_embedded(listen)?;

@@ -114,6 +114,7 @@ pub async fn drive(
                         tracing::error!(error = %e, "subscribe failed");
                     }
                     publish_status(&client, &hub, true).await;
+                    crate::feedback::publish_surveys(&client, &hub).await;
                     hub.notify(Change::Resync);
                 });
             }

@@ -68,6 +68,9 @@ pub struct DeviceView {
 
 pub struct DeviceStore {
     conn: Connection,
+    /// Surveys and rate limit: when set, a fresh answer or refused-taps event also updates
+    /// the feedback report tables in the same transaction (`crate::feedback::record`).
+    feedback: Option<std::sync::Arc<crate::feedback::FeedbackConfig>>,
 }
 
 const SCHEMA: &str = "
@@ -96,13 +99,15 @@ impl DeviceStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        Ok(DeviceStore { conn })
+        conn.execute_batch(crate::feedback::SCHEMA)?;
+        Ok(DeviceStore { conn, feedback: None })
     }
 
     pub fn open_in_memory() -> Result<DeviceStore, StoreError> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch(SCHEMA)?;
-        Ok(DeviceStore { conn })
+        conn.execute_batch(crate::feedback::SCHEMA)?;
+        Ok(DeviceStore { conn, feedback: None })
     }
 
     /// Stores a batch in one transaction. Returns, per message, whether it was new (false: a
@@ -140,6 +145,9 @@ impl DeviceStore {
                     continue;
                 }
                 upsert.execute(params![m.device.as_str(), m.received_at.timestamp_millis()])?;
+                if let Some(fb) = &self.feedback {
+                    crate::feedback::record(&tx, fb, m)?;
+                }
                 let column = match m.kind {
                     MsgKind::Status => Some("status"),
                     MsgKind::Health => Some("health"),
@@ -154,6 +162,20 @@ impl DeviceStore {
         }
         tx.commit()?;
         Ok(fresh)
+    }
+
+    /// Turns on the feedback report tables for messages stored from now on.
+    pub fn set_feedback(&mut self, feedback: std::sync::Arc<crate::feedback::FeedbackConfig>) {
+        self.feedback = Some(feedback);
+    }
+
+    pub fn feedback(&self) -> Option<std::sync::Arc<crate::feedback::FeedbackConfig>> {
+        self.feedback.clone()
+    }
+
+    /// The connection, for report queries (`crate::feedback::figures`).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     pub fn devices(&self) -> Result<Vec<DeviceView>, StoreError> {

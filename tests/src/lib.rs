@@ -118,6 +118,11 @@ pub struct HubProcess {
 impl HubProcess {
     /// `exe` is the `e2e-hub` binary: `env!("CARGO_BIN_EXE_e2e-hub")` in the test.
     pub fn start(exe: &str, dir: &Path, broker_port: u16) -> HubProcess {
+        Self::start_with(exe, dir, broker_port, "")
+    }
+
+    /// [`HubProcess::start`] with extra `[hub]` keys (e.g. `surveys = "surveys.toml"`).
+    pub fn start_with(exe: &str, dir: &Path, broker_port: u16, hub_keys: &str) -> HubProcess {
         std::fs::write(dir.join("site.toml"), SITE_TOML).unwrap();
         let http_port = free_port();
         let db = dir.join("hub.db");
@@ -126,7 +131,7 @@ impl HubProcess {
             &config,
             format!(
                 "[hub]\nsite = \"site.toml\"\ndb = \"hub.db\"\nhttp = \"127.0.0.1:{http_port}\"\n\
-                 public_url = \"http://127.0.0.1:{http_port}\"\nclient_id = \"aula-hub-e2e\"\n\n\
+                 public_url = \"http://127.0.0.1:{http_port}\"\nclient_id = \"aula-hub-e2e\"\n{hub_keys}\n\
                  [broker]\nurl = \"mqtt://127.0.0.1:{broker_port}\"\n"
             ),
         )
