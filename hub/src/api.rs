@@ -16,6 +16,7 @@
 //! | GET | `/api/stats` | | `StatsView` |
 //! | POST | `/api/announcement` | `{"fi":…,"sv":…,"en":…}` or `{}` to clear | `{"ok":true}` |
 //! | GET | `/follow/{ticket_id}?lang=sv` | | HTML |
+//! | | `/api/dropbox/…`, `/api/alerts`, `/metrics` | | see `facility_api.rs` |
 //!
 //! Errors are `{"error": "<code>", "message": "<text>"}`: 400 bad input, 404 unknown
 //! counter/service/ticket, 409 the engine refused the transition (its message verbatim),
@@ -45,7 +46,7 @@ pub struct ApiError {
 }
 
 /// An error with its status.
-pub struct Failure(StatusCode, ApiError);
+pub struct Failure(pub StatusCode, pub ApiError);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
@@ -53,7 +54,7 @@ impl IntoResponse for Failure {
     }
 }
 
-fn fail(status: StatusCode, error: &str, message: impl Into<String>) -> Failure {
+pub(crate) fn fail(status: StatusCode, error: &str, message: impl Into<String>) -> Failure {
     Failure(status, ApiError { error: error.into(), message: message.into() })
 }
 
@@ -155,6 +156,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/stats", get(stats))
         .route("/api/announcement", post(announcement))
         .route("/follow/{id}", get(crate::follow::page))
+        // Drop boxes, alerts, metrics: `facility_api.rs`.
+        .merge(crate::facility_api::routes())
         .fallback(|| async { fail(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .with_state(hub)
 }

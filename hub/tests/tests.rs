@@ -8,5 +8,6 @@ mod api;
 mod bad_input;
 mod durability;
 mod embedded;
+mod facility;
 mod requests;
 mod timers;
