@@ -4,5 +4,6 @@
 //! says, and no ticket a customer was given is lost or given twice.
 
 mod crash;
+mod facility;
 mod licenses;
 mod outage;
