@@ -23,6 +23,7 @@
 //! disk_low_mb = 500            # free disk below this on a device raises "disk low"
 //! webhook_retry_base_ms = 1000 # first retry after this, doubling up to 5 min
 //! webhook_max_attempts = 12    # then the notification is dropped (logged)
+//! home_assistant = false       # MQTT discovery of every device's online state (homeassistant.rs)
 //! [[alerts.webhook]]
 //! url = "https://chat.example/hooks/aula"
 //! ```
@@ -65,6 +66,9 @@ pub struct RawAlerts {
     pub webhook_max_attempts: Option<u32>,
     #[serde(default)]
     pub webhook: Vec<RawWebhook>,
+    /// Announce every device to Home Assistant by MQTT discovery (`homeassistant.rs`).
+    pub home_assistant: Option<bool>,
+    pub home_assistant_prefix: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -82,6 +86,8 @@ pub struct FacilityConfig {
     pub webhooks: Vec<String>,
     pub retry_base: Duration,
     pub max_attempts: u32,
+    /// Home Assistant discovery prefix when discovery is on.
+    pub home_assistant: Option<String>,
 }
 
 pub const DEFAULT_DISK_LOW_MB: u64 = 500;
@@ -96,6 +102,7 @@ impl Default for FacilityConfig {
             webhooks: Vec::new(),
             retry_base: Duration::from_secs(1),
             max_attempts: 12,
+            home_assistant: None,
         }
     }
 }
@@ -153,6 +160,17 @@ pub fn validate(
                 return Err(invalid("alerts.webhook_max_attempts", "1 to 100", &n.to_string()));
             }
             out.max_attempts = n;
+        }
+        if a.home_assistant.unwrap_or(false) {
+            let prefix = a.home_assistant_prefix.unwrap_or_else(|| "homeassistant".into());
+            if prefix.is_empty() || prefix.contains(['+', '#']) || prefix.starts_with('/') || prefix.ends_with('/') {
+                return Err(invalid(
+                    "alerts.home_assistant_prefix",
+                    "an MQTT topic prefix such as homeassistant",
+                    &prefix,
+                ));
+            }
+            out.home_assistant = Some(prefix);
         }
         for (i, w) in a.webhook.into_iter().enumerate() {
             let ok =

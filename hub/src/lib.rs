@@ -42,6 +42,7 @@ pub mod dropbox;
 pub mod facility;
 pub mod facility_api;
 pub mod follow;
+pub mod homeassistant;
 pub mod hub;
 pub mod ingest;
 pub mod lobby;
@@ -140,6 +141,11 @@ pub async fn run_with(
     let publisher = tokio::spawn(mqtt::publisher(client.clone(), hub.clone(), changes));
     let ticker = tokio::spawn(tick_loop(hub.clone()));
     let webhooks = tokio::spawn(webhook::run(hub.clone()));
+    let discovery = config
+        .facility
+        .home_assistant
+        .clone()
+        .map(|prefix| tokio::spawn(homeassistant::run(hub.clone(), client.clone(), prefix)));
     let bookings = config.bookings.clone().map(|b| tokio::spawn(bookings_loop(hub.clone(), b)));
 
     let listener = tokio::net::TcpListener::bind(config.http)
@@ -170,6 +176,9 @@ pub async fn run_with(
     let _ = stop_http.send(());
     ticker.abort();
     webhooks.abort();
+    if let Some(d) = discovery {
+        d.abort();
+    }
     if let Some(b) = bookings {
         b.abort();
     }

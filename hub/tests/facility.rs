@@ -30,7 +30,7 @@ fn config(dir: &std::path::Path, broker_port: u16, webhook: &str, clock: Clock) 
     let toml = format!(
         "[hub]\nsite = \"site.toml\"\ndb = \"data/aula.db\"\nhttp = \"127.0.0.1:0\"\nclient_id = \"aula-hub-fac\"\n{}\n\
          [[dropbox]]\nid = \"lobby\"\nemptying = [\"22:00\"]\nlid_open_limit_s = 1\ngrace_min = 0\n\n\
-         [alerts]\ndisk_low_mb = 100\nwebhook_retry_base_ms = 50\n[[alerts.webhook]]\nurl = \"{webhook}\"\n",
+         [alerts]\ndisk_low_mb = 100\nwebhook_retry_base_ms = 50\nhome_assistant = true\n[[alerts.webhook]]\nurl = \"{webhook}\"\n",
         external(broker_port)
     );
     std::fs::write(dir.join("hub.toml"), &toml).unwrap();
@@ -262,5 +262,24 @@ async fn a_vanished_device_is_offline_through_its_last_will_and_printer_alerts_f
     wait_active(&hub, &[]).await;
     let recent = get(&hub, "/api/alerts").await;
     assert!(recent["recent"].as_array().unwrap().iter().all(|a| !a["cleared_at"].is_null()));
+
+    // Home Assistant discovery: a retained connectivity sensor on the device's own status.
+    let mut o = MqttOptions::new("fac-homeassistant", "127.0.0.1", broker.port);
+    o.set_keep_alive(Duration::from_secs(5));
+    let (ha, mut ha_loop) = AsyncClient::new(o, 100);
+    ha.subscribe("homeassistant/#", QoS::AtLeastOnce).await.unwrap();
+    let want = "homeassistant/binary_sensor/aula_test_kiosk-7/online/config";
+    let config = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) = ha_loop.poll().await
+                && p.topic == want
+            {
+                return serde_json::from_slice::<Value>(&p.payload).unwrap();
+            }
+        }
+    })
+    .await
+    .expect("discovery config published within 10 s");
+    assert_eq!(config["state_topic"], status);
     hub.stop().await;
 }
