@@ -24,6 +24,9 @@ use serde::{Deserialize, Serialize};
 pub enum AlertKind {
     /// The device's status is `Offline` (its last will, or a clean shutdown).
     DeviceOffline,
+    /// No message from a device that is not known to be offline for `[alerts] silent_after_s`
+    /// (a hung process whose connection the broker still keeps alive).
+    DeviceSilent,
     PaperOut,
     PaperLow,
     /// The device says its clock is not synchronised (`clock_synced == Some(false)`).
@@ -39,8 +42,9 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 8] = [
+    pub const ALL: [AlertKind; 9] = [
         AlertKind::DeviceOffline,
+        AlertKind::DeviceSilent,
         AlertKind::PaperOut,
         AlertKind::PaperLow,
         AlertKind::ClockNotSynced,
@@ -54,6 +58,7 @@ impl AlertKind {
     pub fn as_str(self) -> &'static str {
         match self {
             AlertKind::DeviceOffline => "device_offline",
+            AlertKind::DeviceSilent => "device_silent",
             AlertKind::PaperOut => "paper_out",
             AlertKind::PaperLow => "paper_low",
             AlertKind::ClockNotSynced => "clock_not_synced",
@@ -72,6 +77,9 @@ impl AlertKind {
     pub fn title(self) -> Localized {
         let (fi, sv, en) = match self {
             AlertKind::DeviceOffline => ("Laite ei ole yhteydessä", "Enheten är inte ansluten", "Device offline"),
+            AlertKind::DeviceSilent => {
+                ("Laite ei ole lähettänyt viestejä", "Enheten har inte skickat meddelanden", "Device sends no messages")
+            }
             AlertKind::PaperOut => {
                 ("Tulostimesta loppui paperi", "Skrivaren har slut på papper", "Printer out of paper")
             }

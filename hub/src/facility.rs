@@ -23,6 +23,7 @@
 //! disk_low_mb = 500            # free disk below this on a device raises "disk low"
 //! webhook_retry_base_ms = 1000 # first retry after this, doubling up to 5 min
 //! webhook_max_attempts = 12    # then the notification is dropped (logged)
+//! silent_after_s = 180        # "device sends no messages" after this (0: off); 3 × health interval
 //! home_assistant = false       # MQTT discovery of every device's online state (homeassistant.rs)
 //! [[alerts.webhook]]
 //! url = "https://chat.example/hooks/aula"
@@ -69,6 +70,9 @@ pub struct RawAlerts {
     /// Announce every device to Home Assistant by MQTT discovery (`homeassistant.rs`).
     pub home_assistant: Option<bool>,
     pub home_assistant_prefix: Option<String>,
+    /// "Device silent" after this long without a message (0 or absent: off). Three health
+    /// intervals is a good value.
+    pub silent_after_s: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +92,8 @@ pub struct FacilityConfig {
     pub max_attempts: u32,
     /// Home Assistant discovery prefix when discovery is on.
     pub home_assistant: Option<String>,
+    /// "Device silent" after this long without a message (None: off).
+    pub silent_after: Option<TimeDelta>,
 }
 
 pub const DEFAULT_DISK_LOW_MB: u64 = 500;
@@ -103,6 +109,7 @@ impl Default for FacilityConfig {
             retry_base: Duration::from_secs(1),
             max_attempts: 12,
             home_assistant: None,
+            silent_after: None,
         }
     }
 }
@@ -161,6 +168,13 @@ pub fn validate(
             }
             out.max_attempts = n;
         }
+        out.silent_after = match a.silent_after_s {
+            None | Some(0) => None,
+            Some(s) if s < 5 || s > 7 * 86_400 => {
+                return Err(invalid("alerts.silent_after_s", "seconds, 5 to 604800 (or 0: off)", &s.to_string()));
+            }
+            Some(s) => Some(TimeDelta::seconds(s as i64)),
+        };
         if a.home_assistant.unwrap_or(false) {
             let prefix = a.home_assistant_prefix.unwrap_or_else(|| "homeassistant".into());
             if prefix.is_empty() || prefix.contains(['+', '#']) || prefix.starts_with('/') || prefix.ends_with('/') {
@@ -337,6 +351,9 @@ struct State {
     alerts: AlertSet,
     /// Row id of each active alert.
     ids: BTreeMap<AlertKey, i64>,
+    /// Per device: when the hub last heard from it, and whether its status is offline
+    /// (an offline device is not also "silent").
+    seen: BTreeMap<String, (DateTime<Utc>, bool)>,
 }
 
 /// The facility state, shared by ingest, the tick and the API.
@@ -363,7 +380,7 @@ impl Facility {
         store: &mut DeviceStore,
         now: DateTime<Utc>,
     ) -> Result<Facility, StoreError> {
-        let (entries, active, since) = store.transaction(|tx| {
+        let (entries, active, since, seen) = store.transaction(|tx| {
             tx.execute_batch(SCHEMA)?;
             tx.execute("INSERT OR IGNORE INTO facility_meta (key, value) VALUES ('ledger_since', ?1)", [ms(now)])?;
             let since: i64 =
@@ -387,8 +404,19 @@ impl Facility {
                     ))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok((entries, active, since))
+            let mut stmt = tx.prepare("SELECT id, status, last_seen FROM devices WHERE last_seen IS NOT NULL")?;
+            let seen = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((entries, active, since, seen))
         })?;
+        let seen = seen
+            .into_iter()
+            .map(|(id, status, at)| {
+                let offline = status.is_some_and(|s| matches!(serde_json::from_str(&s), Ok(DeviceStatus::Offline)));
+                (id, (from_ms(at), offline))
+            })
+            .collect();
         let mut boxes = DropBoxes::new(config.boxes.clone(), site.time_zone, site.hours.clone(), from_ms(since));
         for e in &entries {
             boxes.replay(e);
@@ -411,7 +439,7 @@ impl Facility {
             config,
             installed: true,
             site: site.id.to_string(),
-            state: Mutex::new(State { boxes, alerts, ids }),
+            state: Mutex::new(State { boxes, alerts, ids, seen }),
             webhook_wake: tokio::sync::Notify::new(),
         })
     }
@@ -427,6 +455,7 @@ impl Facility {
                 boxes: DropBoxes::new(Vec::new(), site.time_zone, site.hours.clone(), now),
                 alerts: AlertSet::default(),
                 ids: BTreeMap::new(),
+                seen: BTreeMap::new(),
             }),
             webhook_wake: tokio::sync::Notify::new(),
         }
@@ -480,7 +509,16 @@ impl Facility {
         fresh: bool,
     ) -> rusqlite::Result<Vec<Condition>> {
         let disk = self.config.disk_low_bytes;
-        Ok(match m.kind {
+        let mut heard = Vec::new();
+        if fresh || m.kind == MsgKind::Status {
+            let seen = st.seen.entry(m.device.as_str().to_owned()).or_insert((m.received_at, false));
+            seen.0 = seen.0.max(m.received_at);
+            if m.kind == MsgKind::Status {
+                seen.1 = matches!(serde_json::from_str(&m.body), Ok(DeviceStatus::Offline));
+            }
+            heard.push(Condition::new(AlertKind::DeviceSilent, m.device.as_str(), false, ""));
+        }
+        let mut conditions = match m.kind {
             MsgKind::Status => match serde_json::from_str::<DeviceStatus>(&m.body) {
                 Ok(s) => device_conditions(&m.device, DeviceObservation::Status(&s), disk),
                 Err(_) => Vec::new(),
@@ -490,7 +528,7 @@ impl Facility {
                 Err(_) => Vec::new(),
             },
             MsgKind::Event if fresh => {
-                let Ok(ev) = serde_json::from_str::<DeviceEvent>(&m.body) else { return Ok(Vec::new()) };
+                let Ok(ev) = serde_json::from_str::<DeviceEvent>(&m.body) else { return Ok(heard) };
                 let obs = match &ev {
                     DeviceEvent::Lid { box_id, open } => Some((box_id, Observation::Lid { open: *open })),
                     DeviceEvent::BoxEmptied { box_id, by } => {
@@ -511,7 +549,9 @@ impl Facility {
                 device_conditions(&m.device, DeviceObservation::Event(&ev), disk)
             }
             _ => Vec::new(),
-        })
+        };
+        conditions.extend(heard);
+        Ok(conditions)
     }
 
     /// Applies one condition; on a change, records it and queues its notifications.
@@ -571,7 +611,18 @@ impl Facility {
         }
         let mut state = self.state();
         let mut next = state.clone();
-        let conditions = next.boxes.evaluate(now);
+        let mut conditions = next.boxes.evaluate(now);
+        if let Some(limit) = self.config.silent_after {
+            for (device, (at, offline)) in &next.seen {
+                let quiet = now - *at;
+                conditions.push(Condition::new(
+                    AlertKind::DeviceSilent,
+                    device.clone(),
+                    !offline && quiet >= limit,
+                    format!("{device}: no message for {} s", quiet.num_seconds()),
+                ));
+            }
+        }
         let changes: Vec<Condition> =
             conditions.into_iter().filter(|c| c.active != next.alerts.is_active(&c.key)).collect();
         if changes.is_empty() {
@@ -878,6 +929,35 @@ mod tests {
         check("[[dropbox]]\nid = 'a'\nlid_open_limit_s = 0", &["dropbox[0].lid_open_limit_s"]);
         check("[alerts]\n[[alerts.webhook]]\nurl = 'ftp://x'", &["alerts.webhook[0].url", "http"]);
         check("[alerts]\nwebhook_retry_base_ms = 0", &["alerts.webhook_retry_base_ms"]);
+    }
+
+    #[test]
+    fn a_device_that_stops_talking_is_silent_until_it_talks_again_but_offline_is_not_silent() {
+        let site = SiteConfig::from_toml(crate::testsite::SITE_TOML, "site.toml").unwrap();
+        let config = FacilityConfig { silent_after: Some(TimeDelta::seconds(60)), ..FacilityConfig::default() };
+        let mut store = DeviceStore::open_in_memory().unwrap();
+        let t0 = Utc::now();
+        let f = Facility::open(config, &site, &mut store, t0).unwrap();
+        let msg = |device: &str, kind, body: &str, at| DeviceMsg {
+            id: aula_protocol::MessageId::new(),
+            sent_at: at,
+            received_at: at,
+            device: DeviceId::new(device).unwrap(),
+            kind,
+            body: body.into(),
+        };
+        let active = |f: &Facility, store: &DeviceStore| -> Vec<String> {
+            f.alerts(store).unwrap().active.iter().map(|a| format!("{}:{}", a.kind.as_str(), a.subject)).collect()
+        };
+        f.store_batch(&mut store, &[msg("kiosk-1", MsgKind::Health, r#"{"version":"1","uptime_s":1}"#, t0)], t0)
+            .unwrap();
+        f.store_batch(&mut store, &[msg("wall-1", MsgKind::Status, r#"{"state":"offline"}"#, t0)], t0).unwrap();
+        assert_eq!(f.tick(&mut store, t0 + TimeDelta::seconds(59)).unwrap(), 0);
+        assert_eq!(f.tick(&mut store, t0 + TimeDelta::seconds(61)).unwrap(), 1);
+        assert_eq!(active(&f, &store), ["device_offline:wall-1", "device_silent:kiosk-1"]);
+        let t1 = t0 + TimeDelta::seconds(70);
+        f.store_batch(&mut store, &[msg("kiosk-1", MsgKind::Event, r#"{"type":"help_button"}"#, t1)], t1).unwrap();
+        assert_eq!(active(&f, &store), ["device_offline:wall-1"]);
     }
 
     #[test]
