@@ -129,3 +129,44 @@ async fn alerts(State(hub): State<Arc<Hub>>) -> Result<Response, Failure> {
 async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], crate::metrics::render(&hub)).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn the_staff_commands_parse() {
+        use crate::cli::{Cli, Command, DropboxCmd};
+        let c =
+            Cli::try_parse_from(["aula-hub", "dropbox", "emptied", "--box", "lobby", "--label", "info desk"]).unwrap();
+        assert!(
+            matches!(c.command, Command::Dropbox { action: DropboxCmd::Emptied { box_id, label: Some(l), .. } } if box_id == "lobby" && l == "info desk")
+        );
+        let c =
+            Cli::try_parse_from(["aula-hub", "dropbox", "ledger", "--box", "lobby", "--date", "2026-11-30"]).unwrap();
+        assert!(matches!(c.command, Command::Dropbox { action: DropboxCmd::Ledger { date: Some(_), .. } }));
+        assert!(matches!(Cli::try_parse_from(["aula-hub", "alerts"]).unwrap().command, Command::Alerts { .. }));
+    }
+
+    #[test]
+    fn csv_quotes_labels() {
+        let t = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let e = crate::dropbox::Entry {
+            box_id: BoxId::new("lobby").unwrap(),
+            kind: crate::dropbox::EntryKind::Emptied,
+            by: Some(aula_protocol::EmptiedBy::Staff),
+            label: Some("desk \"A\", 2nd floor".into()),
+            device: None,
+            device_at: None,
+            hub_at: t,
+            out_of_hours: false,
+        };
+        let day = crate::dropbox::daily(BoxId::new("lobby").unwrap(), t.date_naive(), vec![], vec![e]);
+        let text = csv(&day);
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            format!("lobby,emptied,staff,\"desk \"\"A\"\", 2nd floor\",,,{},false", t.to_rfc3339())
+        );
+    }
+}

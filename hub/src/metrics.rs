@@ -3,7 +3,7 @@
 //! beside the counters `stats.rs` already keeps.
 //!
 //! Exposed: the ingest counters of [`crate::stats::Stats`] (`aula_hub_<name>_total`),
-//! refused messages per reason, MQTT readiness, devices by status, active alerts by kind,
+//! refused messages per reason, events in the queue log, MQTT readiness, devices by status, active alerts by kind,
 //! drop-box lids open, and webhook notifications waiting.
 
 use std::fmt::Write as _;
@@ -38,6 +38,12 @@ pub fn render(hub: &Hub) -> String {
     for (reason, n) in &v.rejected {
         let _ = writeln!(out, "aula_hub_rejected_total{{reason=\"{}\"}} {n}", label(reason));
     }
+    let events = hub.engine().state().events;
+    let _ = writeln!(
+        out,
+        "# HELP aula_hub_queue_events_total events in the queue log (tickets, calls, ...)\n# TYPE aula_hub_queue_events_total counter"
+    );
+    let _ = writeln!(out, "aula_hub_queue_events_total {events}");
     let _ = writeln!(out, "# HELP aula_hub_mqtt_ready connected and subscribed\n# TYPE aula_hub_mqtt_ready gauge");
     let _ = writeln!(out, "aula_hub_mqtt_ready {}", u8::from(hub.mqtt_ready()));
 

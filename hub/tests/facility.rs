@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use aula_hub::clock::Clock;
 use aula_hub::config::HubConfig;
-use aula_protocol::{BoxId, DeviceEvent, DeviceId, DeviceKind, DeviceStatus, Envelope, Health, PrinterState, Topic};
+use aula_hub::dropbox::EntryKind;
+use aula_protocol::{
+    BoxId, DeviceEvent, DeviceId, DeviceKind, DeviceStatus, EmptiedBy, Envelope, Health, PrinterState, Topic,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{NaiveDate, NaiveTime};
@@ -154,20 +157,22 @@ async fn a_night_at_the_drop_box_gives_the_expected_ledger_alerts_and_webhooks()
     // 22:00 (+0 grace) passes without an emptying.
     wait_active(&hub, &["box_overdue:lobby", "opened_out_of_hours:lobby"]).await;
 
-    // Staff empty it through the API: overdue and the night opening are dealt with.
-    let r = http()
-        .post(hub.url("/api/dropbox/lobby/emptied"))
-        .json(&serde_json::json!({"label": "security desk"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    // Staff empty it (the CLI's client, over the API): overdue and the night opening are
+    // dealt with.
+    let client = aula_hub::client::HubClient::new(&hub.url(""));
+    let e = client.dropbox_emptied("lobby", Some("security desk".into())).await.unwrap();
+    assert_eq!((e.kind, e.by, e.label.as_deref()), (EntryKind::Emptied, Some(EmptiedBy::Staff), Some("security desk")));
     wait_active(&hub, &[]).await;
+    let too_long = "x".repeat(41);
+    let r = client.dropbox_emptied("lobby", Some(too_long)).await.unwrap_err();
+    assert_eq!(r.code(), Some("bad_request"), "{r}");
     // An unknown box is refused with a clear message, not a new ledger.
     let r = http().post(hub.url("/api/dropbox/lobbby/emptied")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("known boxes: lobby"));
 
+    let typed = client.dropbox_ledger("lobby", Some("2026-11-30")).await.unwrap();
+    assert_eq!(typed.deposits, 1);
     let day = get(&hub, "/api/dropbox/lobby/ledger?date=2026-11-30").await;
     let rows: Vec<(&str, bool)> = day["entries"]
         .as_array()
