@@ -170,7 +170,7 @@ pub fn validate(
         }
         out.silent_after = match a.silent_after_s {
             None | Some(0) => None,
-            Some(s) if s < 5 || s > 7 * 86_400 => {
+            Some(s) if !(5..=7 * 86_400).contains(&s) => {
                 return Err(invalid("alerts.silent_after_s", "seconds, 5 to 604800 (or 0: off)", &s.to_string()));
             }
             Some(s) => Some(TimeDelta::seconds(s as i64)),
