@@ -414,7 +414,9 @@ impl Facility {
             .into_iter()
             .map(|(id, status, at)| {
                 let offline = status.is_some_and(|s| matches!(serde_json::from_str(&s), Ok(DeviceStatus::Offline)));
-                (id, (from_ms(at), offline))
+                // Counted from the hub's start at the latest: while the hub was down nobody
+                // could hear the devices, and a restart must not call every device silent.
+                (id, (from_ms(at).max(now), offline))
             })
             .collect();
         let mut boxes = DropBoxes::new(config.boxes.clone(), site.time_zone, site.hours.clone(), from_ms(since));
