@@ -17,6 +17,7 @@
 //! | POST | `/api/announcement` | `{"fi":…,"sv":…,"en":…}` or `{}` to clear | `{"ok":true}` |
 //! | GET | `/follow/{ticket_id}?lang=sv` | | HTML |
 //! | GET | `/api/feedback/…` | | feedback figures, CSV, comments: see `feedback/api.rs` |
+//! | | `/api/dropbox/…`, `/api/alerts`, `/metrics` | | see `facility_api.rs` |
 //!
 //! Errors are `{"error": "<code>", "message": "<text>"}`: 400 bad input, 404 unknown
 //! counter/service/ticket, 409 the engine refused the transition (its message verbatim),
@@ -46,7 +47,7 @@ pub struct ApiError {
 }
 
 /// An error with its status.
-pub struct Failure(StatusCode, ApiError);
+pub struct Failure(pub StatusCode, pub ApiError);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
@@ -157,6 +158,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/announcement", post(announcement))
         .route("/follow/{id}", get(crate::follow::page))
         .merge(crate::feedback::api::routes())
+        // Drop boxes, alerts, metrics: `facility_api.rs`.
+        .merge(crate::facility_api::routes())
         .fallback(|| async { fail(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .with_state(hub)
 }

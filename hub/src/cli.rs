@@ -1,5 +1,5 @@
 //! The `aula-hub` command line: `serve`, `check-config`, `lobby`, `bench`, and the staff
-//! commands (`counter …`, `ticket …`, `queue show`) that talk to a running hub's HTTP API,
+//! commands (`counter …`, `ticket …`, `queue show`, `dropbox emptied|ledger`, `alerts`) that talk to a running hub's HTTP API,
 //! so a site can run its queue from a terminal before the web console exists. Also the text
 //! rendering of the queue wall that `queue show` and the lobby demo print.
 
@@ -40,6 +40,41 @@ pub enum Command {
     Queue {
         #[command(subcommand)]
         action: QueueCmd,
+    },
+    /// The document drop box's ledger (talk to a running hub).
+    Dropbox {
+        #[command(subcommand)]
+        action: DropboxCmd,
+    },
+    /// List active and recent alerts (talk to a running hub).
+    Alerts {
+        #[command(flatten)]
+        hub: HubArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DropboxCmd {
+    /// Record that staff emptied the box now.
+    Emptied {
+        /// The box id, e.g. lobby.
+        #[arg(long = "box")]
+        box_id: String,
+        /// The desk or role that emptied it ("info desk"), never a person's name.
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Print a day's ledger of the box.
+    Ledger {
+        #[arg(long = "box")]
+        box_id: String,
+        /// Site-local date, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        hub: HubArg,
     },
 }
 

@@ -118,6 +118,29 @@ impl HubClient {
         Ok(())
     }
 
+    /// Staff emptied the drop box `box_id` (`label`: desk or role).
+    pub async fn dropbox_emptied(
+        &self,
+        box_id: &str,
+        label: Option<String>,
+    ) -> Result<crate::dropbox::Entry, ClientError> {
+        self.post(&format!("/api/dropbox/{box_id}/emptied"), &crate::facility_api::EmptiedBody { label }).await
+    }
+
+    /// A day's ledger (`date` YYYY-MM-DD, default today at the site).
+    pub async fn dropbox_ledger(
+        &self,
+        box_id: &str,
+        date: Option<&str>,
+    ) -> Result<crate::dropbox::DailyLedger, ClientError> {
+        let q = date.map(|d| format!("?date={d}")).unwrap_or_default();
+        self.get(&format!("/api/dropbox/{box_id}/ledger{q}")).await
+    }
+
+    pub async fn alerts(&self) -> Result<crate::facility::AlertsView, ClientError> {
+        self.get("/api/alerts").await
+    }
+
     pub async fn announce(&self, text: &Localized) -> Result<(), ClientError> {
         let _: serde_json::Value = self.post("/api/announcement", text).await?;
         Ok(())

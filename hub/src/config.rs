@@ -26,6 +26,10 @@
 //! username = "hub"
 //! password = "secret"
 //! ca_file = "/etc/aula/ca.pem"        # TLS only
+//!
+//! [[dropbox]]                         # optional, per box; with [alerts]: see facility.rs
+//! id = "lobby"
+//! emptying = ["16:15"]
 //! ```
 
 use std::net::SocketAddr;
@@ -63,6 +67,10 @@ pub struct RawConfig {
     pub hub: RawHub,
     pub broker: Option<RawBroker>,
     pub embedded_broker: Option<RawEmbedded>,
+    /// Drop boxes and alerts: see `facility.rs`.
+    #[serde(default)]
+    pub dropbox: Vec<crate::facility::RawDropBox>,
+    pub alerts: Option<crate::facility::RawAlerts>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +163,8 @@ pub struct HubConfig {
     pub feedback: crate::feedback::FeedbackConfig,
     /// The hub's clock. The system clock unless a demo or test shifts it.
     pub clock: Clock,
+    /// Drop boxes, alert thresholds, webhooks.
+    pub facility: crate::facility::FacilityConfig,
 }
 
 pub const DEFAULT_HTTP: &str = "127.0.0.1:8080";
@@ -267,6 +277,8 @@ impl RawConfig {
             }
         };
 
+        let facility = crate::facility::validate(self.dropbox, self.alerts, &invalid)?;
+
         Ok(HubConfig {
             origin: file.into(),
             site,
@@ -278,6 +290,7 @@ impl RawConfig {
             broker,
             feedback,
             clock: Clock::system(),
+            facility,
         })
     }
 }

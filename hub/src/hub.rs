@@ -55,6 +55,8 @@ pub struct Hub {
     changes: mpsc::UnboundedSender<Change>,
     /// Connected and subscribed to the hub's filters.
     mqtt_ready: tokio::sync::watch::Sender<bool>,
+    /// Drop-box ledger and alerts (`facility.rs`).
+    pub facility: crate::facility::Facility,
 }
 
 /// What the "follow my number" page shows: no personal data, only the number and its place.
@@ -79,6 +81,7 @@ impl Hub {
     ) -> (Hub, mpsc::UnboundedReceiver<Change>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let topics = Topics::new(engine.site().id.clone());
+        let facility = crate::facility::Facility::detached(engine.site(), clock.now());
         let hub = Hub {
             engine: Mutex::new(engine),
             devices: Mutex::new(devices),
@@ -89,6 +92,7 @@ impl Hub {
             announcement: Mutex::new(None),
             changes: tx,
             mqtt_ready: tokio::sync::watch::Sender::new(false),
+            facility,
         };
         (hub, rx)
     }
@@ -99,7 +103,7 @@ impl Hub {
         self.engine.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn devices_store(&self) -> MutexGuard<'_, DeviceStore> {
+    pub(crate) fn devices_store(&self) -> MutexGuard<'_, DeviceStore> {
         self.devices.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -174,9 +178,11 @@ impl Hub {
             .collect()
     }
 
-    /// Stores device messages once each; returns how many were new.
+    /// Stores device messages once each, with their drop-box ledger rows and alert changes
+    /// in the same transaction; returns how many were new.
     pub fn store_device_messages(&self, msgs: &[DeviceMsg]) -> Result<usize, StoreError> {
-        let fresh = self.devices_store().store_batch(msgs)?;
+        let now = self.now();
+        let fresh = self.facility.store_batch(&mut self.devices_store(), msgs, now)?;
         Ok(fresh.iter().filter(|f| **f).count())
     }
 

@@ -17,6 +17,8 @@
 //! - `api.rs`, `follow.rs`: HTTP. `broker.rs`: embedded rumqttd. `store.rs`: device store.
 //! - `cli.rs`, `client.rs`, `lobby.rs`: the `aula-hub` binary's commands.
 //! - `feedback/`: surveys from `surveys.toml`, answers → report tables, figures, CSV.
+//! - `facility.rs`: drop-box ledger (`dropbox.rs`) and alerts (`alerts.rs`) with their
+//!   storage; `webhook.rs` delivers alert notifications, `metrics.rs` serves `/metrics`.
 //!
 //! Invariants: a device message is acknowledged to the broker only after it is committed;
 //! the hub never writes topic strings itself (only [`aula_protocol::Topics`] does); the engine
@@ -30,22 +32,29 @@
 //! # Ok(()) }
 //! ```
 
+pub mod alerts;
 pub mod api;
 pub mod broker;
 pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod config;
+pub mod dropbox;
+pub mod facility;
+pub mod facility_api;
 pub mod feedback;
 pub mod follow;
+pub mod homeassistant;
 pub mod hub;
 pub mod ingest;
 pub mod lobby;
+pub mod metrics;
 pub mod mqtt;
 pub mod stats;
 pub mod store;
 #[doc(hidden)]
 pub mod testsite;
+pub mod webhook;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -121,7 +130,9 @@ pub async fn run_with(
         broker::start_embedded(listen)?;
     }
 
-    let (hub, changes) = Hub::new(engine, devices, config.clock, config.public_url.clone());
+    let (mut hub, changes) = Hub::new(engine, devices, config.clock, config.public_url.clone());
+    hub.install_facility(config.facility.clone())
+        .map_err(|source| RunError::Store { path: devices_path.display().to_string(), source })?;
     let hub = Arc::new(hub);
 
     let options = mqtt::options(&config, &hub.topics)?;
@@ -132,6 +143,12 @@ pub async fn run_with(
     let ingest = tokio::spawn(ingest::run(hub.clone(), client.clone(), incoming));
     let publisher = tokio::spawn(mqtt::publisher(client.clone(), hub.clone(), changes));
     let ticker = tokio::spawn(tick_loop(hub.clone()));
+    let webhooks = tokio::spawn(webhook::run(hub.clone()));
+    let discovery = config
+        .facility
+        .home_assistant
+        .clone()
+        .map(|prefix| tokio::spawn(homeassistant::run(hub.clone(), client.clone(), prefix)));
     let bookings = config.bookings.clone().map(|b| tokio::spawn(bookings_loop(hub.clone(), b)));
 
     let listener = tokio::net::TcpListener::bind(config.http)
@@ -161,6 +178,10 @@ pub async fn run_with(
     tracing::info!("hub stopping");
     let _ = stop_http.send(());
     ticker.abort();
+    webhooks.abort();
+    if let Some(d) = discovery {
+        d.abort();
+    }
     if let Some(b) = bookings {
         b.abort();
     }
@@ -188,6 +209,7 @@ async fn tick_loop(hub: Arc<Hub>) {
     loop {
         every.tick().await;
         n += 1;
+        hub.facility_tick();
         if !hub.tick() && n.is_multiple_of(15) {
             // The publisher skips a state equal to the last one, so this is cheap.
             hub.notify(hub::Change::State);

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use aula_hub::cli::{Cli, Command, CounterCmd, QueueCmd, TicketCmd, render_wall};
+use aula_hub::cli::{Cli, Command, CounterCmd, DropboxCmd, QueueCmd, TicketCmd, render_wall};
 use aula_hub::client::HubClient;
 use aula_hub::config::HubConfig;
 use aula_protocol::Lang;
@@ -104,6 +104,59 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let lang = Lang::new(lang).context("--lang")?;
             let qs = HubClient::new(&hub.hub).queue().await?;
             print!("{}", render_wall(&qs, &lang));
+        }
+        Command::Dropbox { action } => dropbox(action).await?,
+        Command::Alerts { hub } => {
+            let v = HubClient::new(&hub.hub).alerts().await?;
+            if v.active.is_empty() {
+                println!("no active alerts");
+            }
+            for a in &v.active {
+                println!("ACTIVE  #{} {} {} since {}: {}", a.id, a.kind.as_str(), a.subject, a.raised_at, a.detail);
+            }
+            for a in v.recent.iter().filter(|a| a.cleared_at.is_some()).take(10) {
+                println!(
+                    "cleared #{} {} {} {} → {}",
+                    a.id,
+                    a.kind.as_str(),
+                    a.subject,
+                    a.raised_at,
+                    a.cleared_at.unwrap()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn dropbox(action: DropboxCmd) -> anyhow::Result<()> {
+    match action {
+        DropboxCmd::Emptied { box_id, label, hub } => {
+            let e = HubClient::new(&hub.hub).dropbox_emptied(&box_id, label).await?;
+            println!(
+                "{}: emptied by staff{} at {}",
+                e.box_id,
+                e.label.map(|l| format!(" ({l})")).unwrap_or_default(),
+                e.hub_at
+            );
+        }
+        DropboxCmd::Ledger { box_id, date, hub } => {
+            let d = HubClient::new(&hub.hub).dropbox_ledger(&box_id, date.as_deref()).await?;
+            let received: Vec<String> = d.documents_received_at.iter().map(|t| t.to_rfc3339()).collect();
+            println!("{} {}: {} deposits; documents received at {}", d.box_id, d.date, d.deposits, received.join(", "));
+            for e in &d.emptyings {
+                let by = match e.by {
+                    aula_protocol::EmptiedBy::Switch => "switch".to_string(),
+                    aula_protocol::EmptiedBy::Staff => {
+                        format!("staff{}", e.label.as_ref().map(|l| format!(" ({l})")).unwrap_or_default())
+                    }
+                };
+                println!("  emptied {} by {by}, {} deposits before", e.at, e.deposits_before);
+            }
+            for e in &d.entries {
+                let night = if e.out_of_hours { " (outside opening hours)" } else { "" };
+                println!("  {} {}{night}", e.hub_at, e.kind.as_str());
+            }
         }
     }
     Ok(())

@@ -113,6 +113,17 @@ impl DeviceStore {
     /// Stores a batch in one transaction. Returns, per message, whether it was new (false: a
     /// redelivery of a message already stored, which changes nothing).
     pub fn store_batch(&mut self, msgs: &[DeviceMsg]) -> Result<Vec<bool>, StoreError> {
+        self.store_batch_then(msgs, |_, _| Ok(()))
+    }
+
+    /// [`DeviceStore::store_batch`], then `then(tx, fresh)` in the same transaction before
+    /// the commit (the facility ledger and alerts: `facility.rs`). An error from `then`
+    /// rolls the whole batch back.
+    pub fn store_batch_then(
+        &mut self,
+        msgs: &[DeviceMsg],
+        then: impl FnOnce(&rusqlite::Transaction<'_>, &[bool]) -> rusqlite::Result<()>,
+    ) -> Result<Vec<bool>, StoreError> {
         let tx = self.conn.transaction()?;
         let mut fresh = Vec::with_capacity(msgs.len());
         {
@@ -160,6 +171,7 @@ impl DeviceStore {
                 }
             }
         }
+        then(&tx, &fresh)?;
         tx.commit()?;
         Ok(fresh)
     }
@@ -173,7 +185,19 @@ impl DeviceStore {
         self.feedback.clone()
     }
 
-    /// The connection, for report queries (`crate::feedback::figures`).
+    /// Runs `f` in one transaction (writes that come with no device message: staff actions,
+    /// timers).
+    pub fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let tx = self.conn.transaction()?;
+        let v = f(&tx)?;
+        tx.commit()?;
+        Ok(v)
+    }
+
+    /// The connection, for reads (report queries: `crate::feedback::figures`, the ledger).
     pub fn conn(&self) -> &Connection {
         &self.conn
     }

@@ -8,6 +8,7 @@ mod api;
 mod bad_input;
 mod durability;
 mod embedded;
+mod facility;
 mod feedback;
 mod requests;
 mod timers;

@@ -118,11 +118,12 @@ pub struct HubProcess {
 impl HubProcess {
     /// `exe` is the `e2e-hub` binary: `env!("CARGO_BIN_EXE_e2e-hub")` in the test.
     pub fn start(exe: &str, dir: &Path, broker_port: u16) -> HubProcess {
-        Self::start_with(exe, dir, broker_port, "")
+        Self::start_with(exe, dir, broker_port, "", "")
     }
 
-    /// [`HubProcess::start`] with extra `[hub]` keys (e.g. `surveys = "surveys.toml"`).
-    pub fn start_with(exe: &str, dir: &Path, broker_port: u16, hub_keys: &str) -> HubProcess {
+    /// [`HubProcess::start`] with extra `[hub]` keys (e.g. `surveys = "surveys.toml"`) and more
+    /// sections appended to `hub.toml` (e.g. `[[dropbox]]`).
+    pub fn start_with(exe: &str, dir: &Path, broker_port: u16, hub_keys: &str, extra_toml: &str) -> HubProcess {
         std::fs::write(dir.join("site.toml"), SITE_TOML).unwrap();
         let http_port = free_port();
         let db = dir.join("hub.db");
@@ -132,7 +133,7 @@ impl HubProcess {
             format!(
                 "[hub]\nsite = \"site.toml\"\ndb = \"hub.db\"\nhttp = \"127.0.0.1:{http_port}\"\n\
                  public_url = \"http://127.0.0.1:{http_port}\"\nclient_id = \"aula-hub-e2e\"\n{hub_keys}\n\
-                 [broker]\nurl = \"mqtt://127.0.0.1:{broker_port}\"\n"
+                 [broker]\nurl = \"mqtt://127.0.0.1:{broker_port}\"\n\n{extra_toml}"
             ),
         )
         .unwrap();
@@ -202,4 +203,98 @@ pub async fn device(dir: &Path, name: &str, port: u16) -> (Agent, AgentEvents) {
     cfg.health_interval_s = 0;
     cfg.keepalive_s = 2;
     Agent::start(cfg, "e2e").await.expect("agent starts")
+}
+
+/// The real `aula-agent` binary, built once per test run with the same cargo and profile
+/// as the tests (cargo builds only the test crate's own binaries for its tests).
+pub fn agent_exe() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            // target/<profile>/deps/e2e-… → target/<profile>/aula-agent
+            let exe = std::env::current_exe().unwrap();
+            let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args(["build", "--quiet", "-p", "aula-agent", "--bin", "aula-agent"]);
+            if profile_dir.file_name().is_some_and(|n| n == "release") {
+                cmd.arg("--release");
+            }
+            if let Some(target) = profile_dir.parent() {
+                cmd.env("CARGO_TARGET_DIR", target);
+            }
+            let status = cmd.status().expect("run cargo to build aula-agent");
+            assert!(status.success(), "building aula-agent failed");
+            let bin = profile_dir.join("aula-agent");
+            assert!(bin.exists(), "{} missing after the build", bin.display());
+            bin
+        })
+        .clone()
+}
+
+/// The `aula-agent` binary as a drop-box device with simulated GPIO: lines written to its
+/// stdin (`lid open`, `lid closed`, `emptied`) drive the inputs.
+pub struct AgentProcess {
+    config: PathBuf,
+    child: Option<Child>,
+}
+
+impl AgentProcess {
+    /// Writes its config into `dir` (outbox there too) and starts it. `keepalive_s` is how
+    /// fast the broker notices it is gone (about 1.5 ×).
+    pub fn start(dir: &Path, device: &str, box_id: &str, broker_port: u16, keepalive_s: u16) -> AgentProcess {
+        let config = dir.join(format!("{device}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "[agent]\nsite = \"test\"\ndevice = \"{device}\"\nkind = \"agent\"\n\
+                 outbox_path = \"{}\"\nkeepalive_s = {keepalive_s}\nhealth_interval_s = 0\n\
+                 reconnect_max_ms = 500\n\n[agent.broker]\nhost = \"127.0.0.1\"\nport = {broker_port}\n\n\
+                 [dropbox]\nbox_id = \"{box_id}\"\n\n[gpio]\nbackend = \"simulated\"\n\n\
+                 [[gpio.inputs]]\nname = \"lid\"\npin = 17\npull = \"up\"\nactive = \"low\"\ndebounce_ms = 50\n\n\
+                 [[gpio.inputs]]\nname = \"emptied\"\npin = 27\npull = \"up\"\nactive = \"low\"\ndebounce_ms = 50\n",
+                dir.join(format!("{device}-outbox.db")).display()
+            ),
+        )
+        .unwrap();
+        let mut a = AgentProcess { config, child: None };
+        a.restart();
+        a
+    }
+
+    /// Starts the process (again) with the same config and outbox.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "agent already running");
+        let child = Command::new(agent_exe())
+            .arg("--config")
+            .arg(&self.config)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start aula-agent");
+        self.child = Some(child);
+    }
+
+    /// One line on the simulated GPIO's stdin.
+    pub fn input(&mut self, line: &str) {
+        use std::io::Write as _;
+        let stdin = self.child.as_mut().expect("agent running").stdin.as_mut().expect("piped stdin");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// SIGKILL: no shutdown code runs, so no clean `Offline`: only the broker's last will.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
 }

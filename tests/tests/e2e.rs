@@ -4,6 +4,7 @@
 //! says, and no ticket a customer was given is lost or given twice.
 
 mod crash;
+mod facility;
 mod feedback;
 mod licenses;
 mod outage;

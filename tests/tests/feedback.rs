@@ -33,8 +33,13 @@ async fn answers_given_while_the_broker_is_down_all_arrive_and_count_once() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("surveys.toml"), SURVEYS_TOML).unwrap();
     let mut broker = Mosquitto::start(dir.path());
-    let hub =
-        HubProcess::start_with(env!("CARGO_BIN_EXE_e2e-hub"), dir.path(), broker.port, "surveys = \"surveys.toml\"");
+    let hub = HubProcess::start_with(
+        env!("CARGO_BIN_EXE_e2e-hub"),
+        dir.path(),
+        broker.port,
+        "surveys = \"surveys.toml\"",
+        "",
+    );
     let (agent, _events) = device(dir.path(), "exit-1", broker.port).await;
     wait_until("device connected", Duration::from_secs(10), async || agent.is_connected()).await;
 
