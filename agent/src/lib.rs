@@ -70,6 +70,7 @@ mod events;
 pub mod headless;
 pub mod health;
 pub mod outbox;
+pub mod runner;
 mod session;
 #[cfg(feature = "tls")]
 mod tls;

@@ -205,35 +205,10 @@ pub async fn device(dir: &Path, name: &str, port: u16) -> (Agent, AgentEvents) {
     Agent::start(cfg, "e2e").await.expect("agent starts")
 }
 
-/// The real `aula-agent` binary, built once per test run with the same cargo and profile
-/// as the tests (cargo builds only the test crate's own binaries for its tests).
-pub fn agent_exe() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            // target/<profile>/deps/e2e-… → target/<profile>/aula-agent
-            let exe = std::env::current_exe().unwrap();
-            let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-            let mut cmd = Command::new(env!("CARGO"));
-            cmd.args(["build", "--quiet", "-p", "aula-agent", "--bin", "aula-agent"]);
-            if profile_dir.file_name().is_some_and(|n| n == "release") {
-                cmd.arg("--release");
-            }
-            if let Some(target) = profile_dir.parent() {
-                cmd.env("CARGO_TARGET_DIR", target);
-            }
-            let status = cmd.status().expect("run cargo to build aula-agent");
-            assert!(status.success(), "building aula-agent failed");
-            let bin = profile_dir.join("aula-agent");
-            assert!(bin.exists(), "{} missing after the build", bin.display());
-            bin
-        })
-        .clone()
-}
-
-/// The `aula-agent` binary as a drop-box device with simulated GPIO: lines written to its
+/// The headless agent (`e2e-agent`, the loop of `aula-agent`) as a drop-box device with simulated GPIO: lines written to its
 /// stdin (`lid open`, `lid closed`, `emptied`) drive the inputs.
 pub struct AgentProcess {
+    exe: PathBuf,
     config: PathBuf,
     child: Option<Child>,
 }
@@ -241,7 +216,15 @@ pub struct AgentProcess {
 impl AgentProcess {
     /// Writes its config into `dir` (outbox there too) and starts it. `keepalive_s` is how
     /// fast the broker notices it is gone (about 1.5 ×).
-    pub fn start(dir: &Path, device: &str, box_id: &str, broker_port: u16, keepalive_s: u16) -> AgentProcess {
+    /// `exe` is the `e2e-agent` binary: `env!("CARGO_BIN_EXE_e2e-agent")` in the test.
+    pub fn start(
+        exe: &str,
+        dir: &Path,
+        device: &str,
+        box_id: &str,
+        broker_port: u16,
+        keepalive_s: u16,
+    ) -> AgentProcess {
         let config = dir.join(format!("{device}.toml"));
         std::fs::write(
             &config,
@@ -256,7 +239,7 @@ impl AgentProcess {
             ),
         )
         .unwrap();
-        let mut a = AgentProcess { config, child: None };
+        let mut a = AgentProcess { exe: exe.into(), config, child: None };
         a.restart();
         a
     }
@@ -264,7 +247,7 @@ impl AgentProcess {
     /// Starts the process (again) with the same config and outbox.
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "agent already running");
-        let child = Command::new(agent_exe())
+        let child = Command::new(&self.exe)
             .arg("--config")
             .arg(&self.config)
             .env("RUST_LOG", "warn")

@@ -1,8 +1,9 @@
-//! The drop box end to end: the real `aula-agent` binary with simulated GPIO, a private
-//! Mosquitto, the hub as its own process. Lid and "emptied" switch changes typed on the
-//! agent's stdin become exactly the expected ledger rows at the hub; a lid left open raises
-//! "lid open too long"; an agent killed with SIGKILL is shown offline through its last will
-//! (alert raised), and the alert clears when the agent comes back.
+//! The drop box end to end: the headless agent loop (`aula_agent::runner`, run as
+//! `e2e-agent`) with simulated GPIO, a private Mosquitto, the hub as its own process. Lid and
+//! "emptied" switch changes typed on the agent's stdin become exactly the expected ledger rows
+//! at the hub; a lid left open raises "lid open too long"; an agent killed with SIGKILL is
+//! shown offline through its last will (alert raised), and the alert clears when the agent
+//! comes back.
 
 use std::time::Duration;
 
@@ -28,7 +29,8 @@ async fn drop_box_agent_fills_the_ledger_and_its_death_raises_offline_until_it_r
         "",
         "[[dropbox]]\nid = \"lobby\"\nemptying = [\"16:15\"]\nlid_open_limit_s = 1\n",
     );
-    let mut agent = AgentProcess::start(dir.path(), "dropbox-1", "lobby", broker.port, 1);
+    let mut agent =
+        AgentProcess::start(env!("CARGO_BIN_EXE_e2e-agent"), dir.path(), "dropbox-1", "lobby", broker.port, 1);
     let t = Duration::from_secs(20);
     wait_until("agent online at the hub", t, async || {
         let d = hub.get_json("/api/devices").await;
