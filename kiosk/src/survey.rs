@@ -672,10 +672,8 @@ pub fn check_survey(def: &SurveyDef) -> Result<(), String> {
                     need(format!("question {} option {}", q.id, o.id), &o.text)?;
                 }
             }
-            QuestionKind::FreeText { max_len } => {
-                if *max_len == 0 || *max_len as usize > MAX_TEXT_LEN {
-                    return Err(format!("question {}: max_len {max_len} is outside 1..={MAX_TEXT_LEN}", q.id));
-                }
+            QuestionKind::FreeText { max_len } if *max_len == 0 || *max_len as usize > MAX_TEXT_LEN => {
+                return Err(format!("question {}: max_len {max_len} is outside 1..={MAX_TEXT_LEN}", q.id));
             }
             _ => {}
         }

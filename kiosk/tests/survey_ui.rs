@@ -350,8 +350,9 @@ fn diff(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
 #[test]
 fn survey_screens_match_the_reference_screenshots() {
     type Setup = fn(&SurveyHarness);
+    type Scene = (&'static str, bool, &'static [(u32, u32)], Setup);
     // (name, pop-up?, sizes, how to get there): a handful, not every question (CI time).
-    let scenes: [(&str, bool, &[(u32, u32)], Setup); 4] = [
+    let scenes: [Scene; 4] = [
         ("feedback", false, &[(800, 480), (1280, 720)], |_| {}),
         ("feedback-text", false, &[(800, 480)], |h| {
             h.click(if h.has("Satisfied") { "Satisfied" } else { "Tyytyväinen" });
