@@ -10,7 +10,7 @@ use clap::Parser;
 use slint::ComponentHandle;
 
 #[derive(Parser)]
-#[command(version, about = "Aula check-in / queue-number kiosk")]
+#[command(version, about = "Aula kiosk: check-in / queue number, feedback terminal, self-service survey")]
 struct Args {
     /// The kiosk's config file.
     #[arg(long, default_value = "config/kiosk-1.toml")]

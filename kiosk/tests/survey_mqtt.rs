@@ -1,7 +1,8 @@
 //! The survey front end's real path: the kiosk in survey mode built from a config like the
 //! shipped one (`run::build_survey`, aula-agent with its SQLite outbox), a private Mosquitto,
-//! the hub played by a plain MQTT client: the hub's `ShowSurvey` command opens the pop-up,
-//! and the finished visit arrives on `aula/v1/<site>/feedback` as one `FeedbackAnswer`.
+//! the hub played by a plain MQTT client: the hub's retained survey replaces the local file's,
+//! its `ShowSurvey` command opens the pop-up, and the finished visit arrives on
+//! `aula/v1/<site>/feedback` as one `FeedbackAnswer`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -77,6 +78,22 @@ file = "{file}"
         }
     });
 
+    // The hub's own copy of the survey, retained: it replaces the local file's.
+    let mut hub_def = crate::survey::survey("self-service");
+    hub_def.title = aula_protocol::Localized::from_pairs(&[
+        ("fi", "Miten tänään meni?"),
+        ("sv", "Hur gick det i dag?"),
+        ("en", "How did it go today?"),
+    ]);
+    client
+        .publish(
+            topics.topic(&Topic::Survey(hub_def.id.clone())),
+            QoS::AtLeastOnce,
+            true,
+            Envelope::new(hub_def.clone()).encode(),
+        )
+        .unwrap();
+
     let window = KioskWindow::new().unwrap();
     window.window().set_size(slint::PhysicalSize::new(800, 480));
     let parts = aula_kiosk::run::build_survey(&cfg, window, Some(Arc::new(|| {}))).unwrap();
@@ -92,6 +109,11 @@ file = "{file}"
     }
     let cmd = Envelope::new(Command::ShowSurvey { survey: SurveyId::new("self-service").unwrap() }).encode();
     let cmd_topic = topics.topic(&Topic::DeviceCmd(DeviceId::new("survey-1").unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while kiosk.flow().definition() != &hub_def {
+        assert!(Instant::now() < deadline, "the hub's retained survey never replaced the local one");
+        kiosk.pump_wait(Duration::from_millis(50));
+    }
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut last_sent = Instant::now() - Duration::from_secs(1);
     while kiosk.flow().stage() != Stage::Question {
