@@ -192,12 +192,25 @@ fn feedback_commits(tmp: &tempfile::TempDir, port: u16, visits: usize) -> anyhow
     };
     let mut lat = Vec::with_capacity(visits);
     for _ in 0..visits {
-        // Past the rate limit's minute and the cool-down, as a visitor every 11 s would be.
-        clock.advance(Duration::from_secs(11));
+        // Past the rate limit's minute and the cool-down: a visitor every 12 s.
+        // The thank-you ends on a tick; the next visitor taps a second later (a tap in the
+        // same instant as the redraw would be a bounce). Slint's mocked clock moves too, so two
+        // taps are never taken for a double click.
+        clock.advance(Duration::from_secs(10));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(10));
         kiosk.tick();
+        clock.advance(Duration::from_secs(1));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
         kiosk.window().window().take_snapshot()?;
         find("Tyytyväinen")?.mock_single_click(PointerEventButton::Left);
+        anyhow::ensure!(
+            kiosk.flow().view().answered,
+            "the smiley tap was not taken (stage {:?}, {} refused)",
+            kiosk.flow().stage(),
+            kiosk.flow().taps_rejected_total()
+        );
         clock.advance(Duration::from_secs(1));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
         kiosk.window().window().take_snapshot()?;
         let before = kiosk.flow().committed_total();
         let ready = find("Valmis")?;
