@@ -56,7 +56,10 @@
 //!   flow through the UI on Slint's testing backend, reference screenshots
 //!   (`docs/kiosk-*.png`, `UPDATE_SCREENSHOTS=1` to accept changes), a real Mosquitto.
 //! - `kiosk-bench`: tap → ticket bytes (with the hub round trip through Mosquitto), RSS,
-//!   start → first frame, printed beside their targets.
+//!   start → first frame, tap "Ready" → survey answer committed to the outbox, printed
+//!   beside their targets.
+//! - `aula-kiosk --config config/feedback-1.toml` (feedback terminal) or
+//!   `--config config/survey-1.toml` (pop-up; try `echo show | socat - UNIX-CONNECT:<socket>`).
 //!
 //! ## Example (headless, as the tests drive it)
 //! ```no_run

@@ -17,6 +17,7 @@ mod flow;
 mod mqtt;
 mod screenshots;
 mod survey;
+#[cfg(feature = "agent")]
 mod survey_mqtt;
 mod survey_ui;
 mod ui;
