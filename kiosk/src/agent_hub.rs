@@ -5,16 +5,19 @@
 //!
 //! Differences from [`crate::hub::MqttHub`]: the outbox deletes a row at the broker's
 //! PUBACK (not at the hub's reply), and events are durable across restarts.
+//!
+//! [`AgentFeedback`] is the same runtime for the survey front ends.
 
 use std::sync::Arc;
 
 use aula_agent::{Agent, AgentConfig, AgentEvent, RequestError};
-use aula_protocol::{DeviceEvent, DeviceKind, Envelope, MessageId, Request, Topic};
+use aula_protocol::{Command, DeviceEvent, DeviceKind, Envelope, FeedbackAnswer, MessageId, Request, Topic};
 use chrono::Utc;
 
 use crate::config::KioskConfig;
 use crate::flow::{HubFailure, Input};
 use crate::hub::{HubClient, Inbox};
+use crate::survey_app::{FeedbackSink, Incoming, SurveyInbox};
 
 pub struct AgentHub {
     rt: tokio::runtime::Runtime,
@@ -47,6 +50,61 @@ impl AgentHub {
             }
         });
         Ok(Self { rt, agent: Arc::new(agent), inbox })
+    }
+}
+
+/// The survey front ends' link (`mode = "feedback"` / `"survey"`): finished visits into the
+/// agent's durable outbox ([`Agent::send_feedback`], blocking until the row is committed),
+/// rejected-tap reports as device events, and the hub's survey definitions and
+/// `ShowSurvey` commands into the [`SurveyInbox`].
+pub struct AgentFeedback {
+    rt: tokio::runtime::Runtime,
+    agent: Arc<Agent>,
+}
+
+impl AgentFeedback {
+    pub fn start(cfg: &KioskConfig, inbox: SurveyInbox) -> anyhow::Result<Self> {
+        let agent_cfg = AgentConfig::new(
+            cfg.site.clone(),
+            cfg.device.clone(),
+            DeviceKind::Feedback,
+            &cfg.broker_host,
+            cfg.broker_port,
+            cfg.state_dir.join("outbox.sqlite"),
+        );
+        std::fs::create_dir_all(&cfg.state_dir)?;
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+        let (agent, mut events) = rt.block_on(Agent::start(agent_cfg, env!("CARGO_PKG_VERSION")))?;
+        rt.spawn(async move {
+            while let Some(ev) = events.recv().await {
+                match ev {
+                    AgentEvent::Survey(def) => inbox.send(Incoming::Definition(def)),
+                    AgentEvent::Command(Command::ShowSurvey { survey }) => inbox.send(Incoming::ShowSurvey(survey)),
+                    _ => {}
+                }
+            }
+        });
+        Ok(Self { rt, agent: Arc::new(agent) })
+    }
+
+    pub fn agent(&self) -> &Agent {
+        &self.agent
+    }
+}
+
+impl FeedbackSink for AgentFeedback {
+    fn commit(&self, answer: &FeedbackAnswer) -> Result<(), String> {
+        // Blocking on purpose: the thank-you is drawn only after the answer is on disk.
+        self.rt.block_on(self.agent.send_feedback(answer.clone())).map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    fn event(&self, event: DeviceEvent) {
+        let agent = self.agent.clone();
+        self.rt.spawn(async move {
+            if let Err(e) = agent.send_event(event).await {
+                tracing::error!(error = %e, "could not store a device event");
+            }
+        });
     }
 }
 

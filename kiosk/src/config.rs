@@ -22,10 +22,28 @@
 //! [kiosk.site_name]
 //! fi = "Yhteispalvelupiste Lahti"
 //!
-//! [printer]            # aula_hardware::printer::PrinterConfig
+//! [printer]            # aula_hardware::printer::PrinterConfig (check-in mode only)
 //! kind = "file"
 //! dir = "var/tickets"
 //! paper = "80mm"
+//! ```
+//!
+//! `mode` is one of `"checkin"` (the queue-number kiosk), `"feedback"` (the exit feedback
+//! terminal) and `"survey"` (the pop-up on a self-service terminal). The last two need a
+//! `[survey]` section and no `[printer]` (see `config/feedback-1.toml`, `config/survey-1.toml`):
+//!
+//! ```toml
+//! [survey]
+//! id = "exit"                       # which survey; the hub sends it retained on survey/<id>
+//! file = "config/surveys.toml"      # used until the hub has sent it once
+//! socket = "/run/aula/survey.sock"  # survey mode: the local trigger (crate::trigger)
+//! inactivity_s = 30                 # a visit without a tap has walked away
+//! thanks_s = 4
+//! cooldown_s = 6                    # first-question taps refused after an answer
+//! max_per_minute = 6                # committed answers per minute, more taps are refused
+//! popup_timeout_s = 45              # survey mode: an untouched pop-up closes
+//! active_s = 60                     # survey mode: use of at least this long…
+//! idle_s = 20                       # …then this long without activity opens the survey
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -36,6 +54,7 @@ use aula_protocol::{DeviceId, Lang, Localized, SiteId};
 use serde::Deserialize;
 
 use crate::flow::{FlowConfig, OfflineBlock};
+use crate::survey::{SurveyConfig, SurveyMode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -56,7 +75,77 @@ pub enum ConfigError {
 struct RawConfig {
     agent: RawAgent,
     kiosk: RawKiosk,
-    printer: PrinterConfig,
+    printer: Option<PrinterConfig>,
+    survey: Option<RawSurvey>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSurvey {
+    id: String,
+    file: Option<PathBuf>,
+    socket: Option<PathBuf>,
+    #[serde(default = "d30")]
+    inactivity_s: u64,
+    #[serde(default = "d4")]
+    thanks_s: u64,
+    #[serde(default = "d6")]
+    cooldown_s: u64,
+    #[serde(default = "d6u")]
+    max_per_minute: u32,
+    #[serde(default = "d45")]
+    popup_timeout_s: u64,
+    #[serde(default = "d60")]
+    active_s: u64,
+    #[serde(default = "d20")]
+    idle_s: u64,
+}
+
+fn d30() -> u64 {
+    30
+}
+fn d4() -> u64 {
+    4
+}
+fn d6() -> u64 {
+    6
+}
+fn d6u() -> u32 {
+    6
+}
+fn d45() -> u64 {
+    45
+}
+fn d60() -> u64 {
+    60
+}
+fn d20() -> u64 {
+    20
+}
+
+/// What this kiosk is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Take a queue number, check in, ask for help.
+    Checkin,
+    /// The feedback terminal by the exit.
+    Feedback,
+    /// The survey pop-up of a self-service terminal.
+    Survey,
+}
+
+/// The validated `[survey]` section.
+#[derive(Debug, Clone)]
+pub struct SurveySettings {
+    pub id: aula_protocol::SurveyId,
+    /// The local survey file, used until the hub has sent the definition.
+    pub file: Option<PathBuf>,
+    /// Survey mode: the local trigger socket.
+    pub socket: Option<PathBuf>,
+    pub flow: SurveyConfig,
+    /// Survey mode: the use-then-idle detector's two times.
+    pub active: Duration,
+    pub idle: Duration,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +177,7 @@ struct RawKiosk {
     result_s: u64,
     #[serde(default = "default_timeout")]
     request_timeout_ms: u64,
+    #[serde(default = "default_block")]
     offline_block: [u32; 2],
     #[serde(default = "default_tz")]
     timezone: String,
@@ -105,6 +195,9 @@ fn default_result() -> u64 {
 }
 fn default_timeout() -> u64 {
     3000
+}
+fn default_block() -> [u32; 2] {
+    [900, 999]
 }
 fn default_tz() -> String {
     "Europe/Helsinki".into()
@@ -127,8 +220,12 @@ pub struct KioskConfig {
     pub interpreter_languages: Vec<Lang>,
     pub timezone: chrono_tz::Tz,
     pub site_name: Localized,
+    pub mode: Mode,
     pub flow: FlowConfig,
-    pub printer: PrinterConfig,
+    /// Check-in mode only (validated present there).
+    pub printer: Option<PrinterConfig>,
+    /// Feedback and survey modes only (validated present there).
+    pub survey: Option<SurveySettings>,
 }
 
 impl KioskConfig {
@@ -157,9 +254,18 @@ impl KioskConfig {
             .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok().filter(|p| *p > 0)?)))
             .filter(|(h, _)| !h.is_empty())
             .ok_or_else(|| invalid("agent.broker", format!("{:?}", raw.agent.broker), "\"host:port\""))?;
-        if raw.kiosk.mode != "checkin" {
-            return Err(invalid("kiosk.mode", format!("{:?} is not supported", raw.kiosk.mode), "\"checkin\""));
-        }
+        let mode = match raw.kiosk.mode.as_str() {
+            "checkin" => Mode::Checkin,
+            "feedback" => Mode::Feedback,
+            "survey" => Mode::Survey,
+            other => {
+                return Err(invalid(
+                    "kiosk.mode",
+                    format!("{other:?} is not a kiosk mode"),
+                    "one of \"checkin\", \"feedback\", \"survey\"",
+                ));
+            }
+        };
         let lang_list = |key: &str, list: &[String]| -> Result<Vec<Lang>, ConfigError> {
             list.iter()
                 .map(|l| {
@@ -220,7 +326,16 @@ impl KioskConfig {
         let timezone: chrono_tz::Tz = raw.kiosk.timezone.parse().map_err(|_| {
             invalid("kiosk.timezone", format!("{:?}", raw.kiosk.timezone), "an IANA zone such as \"Europe/Helsinki\"")
         })?;
-        raw.printer.validate().map_err(|e| invalid("printer", e.to_string(), "a valid [printer] section"))?;
+        let printer = match (mode, raw.printer) {
+            (Mode::Checkin, None) => {
+                return Err(invalid("printer", "missing".into(), "a [printer] section in check-in mode"));
+            }
+            (_, Some(p)) => {
+                p.validate().map_err(|e| invalid("printer", e.to_string(), "a valid [printer] section"))?;
+                Some(p)
+            }
+            (_, None) => None,
+        };
 
         let mut flow = FlowConfig::new(device.clone());
         flow.default_lang = default_lang;
@@ -228,6 +343,17 @@ impl KioskConfig {
         flow.result_timeout = Duration::from_secs(raw.kiosk.result_s);
         flow.request_timeout = Duration::from_millis(raw.kiosk.request_timeout_ms);
         flow.offline_block = OfflineBlock { first, last };
+        let survey = match (mode, raw.survey) {
+            (Mode::Checkin, _) => None,
+            (_, None) => {
+                return Err(invalid(
+                    "survey",
+                    "missing".into(),
+                    "a [survey] section with at least id = \"<survey id>\" in feedback and survey modes",
+                ));
+            }
+            (_, Some(s)) => Some(survey_settings(s, mode, &device, &flow.default_lang, &invalid)?),
+        };
         Ok(Self {
             file: file.into(),
             site,
@@ -239,8 +365,45 @@ impl KioskConfig {
             interpreter_languages,
             timezone,
             site_name: raw.kiosk.site_name,
+            mode,
             flow,
-            printer: raw.printer,
+            printer,
+            survey,
         })
     }
+}
+
+fn survey_settings(
+    s: RawSurvey,
+    mode: Mode,
+    device: &DeviceId,
+    lang: &Lang,
+    invalid: &dyn Fn(&str, String, &str) -> ConfigError,
+) -> Result<SurveySettings, ConfigError> {
+    let id = aula_protocol::SurveyId::new(&s.id)
+        .map_err(|e| invalid("survey.id", e.to_string(), "a survey id such as \"exit\""))?;
+    let range = |key: &str, v: u64, lo: u64, hi: u64| {
+        if (lo..=hi).contains(&v) {
+            Ok(Duration::from_secs(v))
+        } else {
+            Err(invalid(key, v.to_string(), &format!("{lo}..={hi} seconds")))
+        }
+    };
+    let mut flow =
+        SurveyConfig::new(if mode == Mode::Survey { SurveyMode::Popup } else { SurveyMode::Feedback }, device.clone());
+    flow.default_lang = lang.clone();
+    flow.inactivity = range("survey.inactivity_s", s.inactivity_s, 5, 600)?;
+    flow.thanks = range("survey.thanks_s", s.thanks_s, 1, 60)?;
+    flow.cooldown = range("survey.cooldown_s", s.cooldown_s, 0, 300)?;
+    flow.popup_timeout = range("survey.popup_timeout_s", s.popup_timeout_s, 5, 600)?;
+    if !(1..=60).contains(&s.max_per_minute) {
+        return Err(invalid("survey.max_per_minute", s.max_per_minute.to_string(), "1..=60 answers"));
+    }
+    flow.max_per_minute = s.max_per_minute;
+    let active = range("survey.active_s", s.active_s, 0, 3600)?;
+    let idle = range("survey.idle_s", s.idle_s, 2, 600)?;
+    if mode == Mode::Survey && s.socket.is_none() {
+        tracing::info!("no [survey] socket: the survey opens only on hub commands and idle detection");
+    }
+    Ok(SurveySettings { id, file: s.file, socket: s.socket, flow, active, idle })
 }

@@ -7,6 +7,12 @@
 //! booking-code check-in by keypad or USB barcode scanner; the ticket printed through
 //! `aula-hardware`, or shown large with a QR code when the printer fails.
 //!
+//! The same binary and window are also the two survey front ends (`[kiosk] mode`):
+//! `"feedback"`, the terminal by the exit (the first question always on screen, a
+//! thank-you, back to the start by itself), and `"survey"`, the pop-up on a self-service
+//! terminal (opened by the hub's `ShowSurvey`, by the self-service software through a Unix
+//! socket, or after a session of use goes quiet; it can be closed and times out).
+//!
 //! ## Key types
 //! - [`flow::Flow`]: the whole customer flow as a pure state machine (input → screen +
 //!   effects). Every rule lives there once: inactivity reset, debounce, one request id per
@@ -14,7 +20,15 @@
 //! - [`app::Kiosk`]: the controller wiring the flow to the Slint window (`KioskAdapter`),
 //!   the hub ([`hub::HubClient`], MQTT in [`hub::MqttHub`]) and the printer thread
 //!   ([`printing::Printer`]).
-//! - [`config::KioskConfig`]: `config/kiosk-1.toml`, validated at start.
+//! - [`config::KioskConfig`]: `config/kiosk-1.toml`, validated at start (also
+//!   `config/feedback-1.toml`, `config/survey-1.toml`).
+//! - [`survey::SurveyFlow`]: the survey visit as a pure state machine (one answer per visit,
+//!   the follow-up after "no", walk-away, the rate limit and its counted report, and what
+//!   "sent" means: read its module docs); [`survey::UseDetector`], the use-then-idle trigger.
+//! - [`survey_app::SurveyKiosk`]: the survey controller (`SurveyAdapter`), committing each
+//!   finished visit to aula-agent's durable outbox before it says thank you.
+//! - [`trigger`]: the local Unix-socket trigger and its line protocol (`show [service-id]`,
+//!   `activity`, `end`), for the self-service software; also `kiosk/SURVEY-TRIGGER.md`.
 //! - Talking to the hub: by default [`hub::MqttHub`], the kiosk's own small MQTT client
 //!   (file outbox acknowledged by the hub's reply); with `--features agent`,
 //!   `agent_hub::AgentHub` over the shared device runtime `aula-agent` (SQLite outbox,
@@ -42,7 +56,10 @@
 //!   flow through the UI on Slint's testing backend, reference screenshots
 //!   (`docs/kiosk-*.png`, `UPDATE_SCREENSHOTS=1` to accept changes), a real Mosquitto.
 //! - `kiosk-bench`: tap → ticket bytes (with the hub round trip through Mosquitto), RSS,
-//!   start → first frame, printed beside their targets.
+//!   start → first frame, tap "Ready" → survey answer committed to the outbox, printed
+//!   beside their targets.
+//! - `aula-kiosk --config config/feedback-1.toml` (feedback terminal) or
+//!   `--config config/survey-1.toml` (pop-up; try `echo show | socat - UNIX-CONNECT:<socket>`).
 //!
 //! ## Example (headless, as the tests drive it)
 //! ```no_run
@@ -64,5 +81,8 @@ pub mod hub;
 pub mod printing;
 pub mod qr;
 pub mod run;
+pub mod survey;
+pub mod survey_app;
 #[doc(hidden)]
 pub mod testkit;
+pub mod trigger;

@@ -10,7 +10,7 @@ use clap::Parser;
 use slint::ComponentHandle;
 
 #[derive(Parser)]
-#[command(version, about = "Aula check-in / queue-number kiosk")]
+#[command(version, about = "Aula kiosk: check-in / queue number, feedback terminal, self-service survey")]
 struct Args {
     /// The kiosk's config file.
     #[arg(long, default_value = "config/kiosk-1.toml")]
@@ -39,9 +39,13 @@ fn main() -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let window = aula_kiosk::KioskWindow::new()?;
         window.window().set_size(slint::PhysicalSize::new(800, 480));
-        let kiosk = aula_kiosk::run::build(&cfg, window, Some(std::sync::Arc::new(|| {})), None)?;
-        kiosk.window().show()?;
-        let frame = kiosk.window().window().take_snapshot().context("render the first frame")?;
+        let frame = if cfg.mode == aula_kiosk::config::Mode::Checkin {
+            let kiosk = aula_kiosk::run::build(&cfg, window, Some(std::sync::Arc::new(|| {})), None)?;
+            kiosk.window().show()?;
+            kiosk.window().window().take_snapshot().context("render the first frame")?
+        } else {
+            first_survey_frame(&cfg, window)?
+        };
         println!(
             "first-frame {:.1} ms ({}x{})",
             started.elapsed().as_secs_f64() * 1000.0,
@@ -51,4 +55,22 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     aula_kiosk::run::run(&cfg).with_context(|| format!("running the kiosk with {}", args.config.display()))
+}
+
+#[cfg(feature = "agent")]
+fn first_survey_frame(
+    cfg: &aula_kiosk::config::KioskConfig,
+    window: aula_kiosk::KioskWindow,
+) -> anyhow::Result<slint::SharedPixelBuffer<slint::Rgba8Pixel>> {
+    let parts = aula_kiosk::run::build_survey(cfg, window, Some(std::sync::Arc::new(|| {})))?;
+    parts.kiosk.window().show()?;
+    parts.kiosk.window().window().take_snapshot().context("render the first frame")
+}
+
+#[cfg(not(feature = "agent"))]
+fn first_survey_frame(
+    cfg: &aula_kiosk::config::KioskConfig,
+    _: aula_kiosk::KioskWindow,
+) -> anyhow::Result<slint::SharedPixelBuffer<slint::Rgba8Pixel>> {
+    anyhow::bail!("{}: the survey modes need the `agent` feature", cfg.file.display())
 }

@@ -16,6 +16,10 @@ use crate::config::KioskConfig;
 #[cfg_attr(feature = "agent", allow(unused_imports))]
 use crate::hub::{MqttHub, MqttSettings};
 use crate::printing::{BytesHook, Printer};
+#[cfg_attr(not(feature = "agent"), allow(unused_imports))]
+use crate::survey_app::{FeedbackSink, SurveyInbox, SurveyKiosk, SurveySite};
+#[cfg_attr(not(feature = "agent"), allow(unused_imports))]
+use crate::trigger::TriggerSocket;
 
 thread_local! {
     /// The kiosk of the UI thread, so a waker from another thread can reach it through the
@@ -57,14 +61,15 @@ pub fn build(
         },
         inbox.clone(),
     )?;
-    let sink = aula_hardware::printer::open(&cfg.printer)?;
-    let printer = Printer::start(sink, cfg.printer.paper, inbox, hook);
+    let printer_cfg = cfg.printer.as_ref().ok_or_else(|| anyhow::anyhow!("check-in mode needs [printer]"))?;
+    let sink = aula_hardware::printer::open(printer_cfg)?;
+    let printer = Printer::start(sink, printer_cfg.paper, inbox, hook);
     let site = SiteInfo {
         site_name: cfg.site_name.clone(),
         languages: cfg.languages.clone(),
         interpreter_languages: cfg.interpreter_languages.clone(),
         timezone: cfg.timezone,
-        paper: cfg.printer.paper,
+        paper: printer_cfg.paper,
         state_dir: Some(cfg.state_dir.clone()),
     };
     let kiosk = Kiosk::new(window, cfg.flow.clone(), site, Box::new(hub), printer, rx, Box::new(SystemClock));
@@ -76,8 +81,128 @@ pub fn build(
     Ok(kiosk)
 }
 
+thread_local! {
+    static SURVEY: std::cell::RefCell<Option<Rc<SurveyKiosk>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A running survey front end and what keeps it fed.
+pub struct SurveyParts {
+    pub kiosk: Rc<SurveyKiosk>,
+    /// Survey mode with `[survey] socket`: the local trigger (removed on drop).
+    pub socket: Option<TriggerSocket>,
+    #[cfg(feature = "agent")]
+    pub link: Rc<crate::agent_hub::AgentFeedback>,
+}
+
+/// Builds the feedback terminal or the survey pop-up on the current (UI) thread. The survey
+/// definition is the local file's until the hub's retained copy arrives; without a local
+/// copy the hub's is awaited for a few seconds.
+#[cfg(feature = "agent")]
+pub fn build_survey(
+    cfg: &KioskConfig,
+    window: KioskWindow,
+    waker: Option<Arc<dyn Fn() + Send + Sync>>,
+) -> anyhow::Result<SurveyParts> {
+    use anyhow::Context;
+    let settings = cfg.survey.as_ref().ok_or_else(|| anyhow::anyhow!("{}: no [survey] section", cfg.file.display()))?;
+    let waker = waker.unwrap_or_else(|| {
+        Arc::new(|| {
+            let _ = slint::invoke_from_event_loop(|| {
+                SURVEY.with(|k| {
+                    if let Some(k) = k.borrow().as_ref() {
+                        k.pump();
+                    }
+                })
+            });
+        })
+    });
+    let (inbox, rx) = SurveyInbox::new(waker);
+    let link = Rc::new(crate::agent_hub::AgentFeedback::start(cfg, inbox.clone())?);
+    let mut local = None;
+    if let Some(file) = &settings.file {
+        let defs = crate::survey::load_surveys(file)?;
+        local = defs.into_iter().find(|d| d.id == settings.id);
+        if local.is_none() {
+            tracing::warn!(file = %file.display(), survey = %settings.id, "the survey file lacks this survey; waiting for the hub's");
+        }
+    }
+    let mut early = Vec::new();
+    let def = match local {
+        Some(d) => d,
+        None => {
+            // The hub's retained copy normally arrives right after connecting.
+            let deadline = std::time::Instant::now() + Duration::from_secs(15);
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(crate::survey_app::Incoming::Definition(d))
+                        if d.id == settings.id && crate::survey::check_survey(&d).is_ok() =>
+                    {
+                        break d;
+                    }
+                    Ok(other) => early.push(other),
+                    Err(_) => anyhow::bail!(
+                        "{}: survey {:?} is neither in [survey] file nor sent by the hub (retained survey/{}): \
+                         add it to the survey file or to the hub's surveys.toml",
+                        cfg.file.display(),
+                        settings.id.as_str(),
+                        settings.id.as_str()
+                    ),
+                }
+            }
+        }
+    };
+    let site = SurveySite {
+        site_name: cfg.site_name.clone(),
+        languages: cfg.languages.clone(),
+        survey: settings.id.clone(),
+        active: settings.active,
+        idle: settings.idle,
+    };
+    let kiosk = SurveyKiosk::new(
+        window,
+        settings.flow.clone(),
+        def,
+        site,
+        Box::new(SharedSink(link.clone())),
+        rx,
+        Box::new(SystemClock),
+    );
+    for msg in early {
+        kiosk.incoming(msg);
+    }
+    let socket = match (&settings.socket, cfg.mode) {
+        (Some(path), crate::config::Mode::Survey) => {
+            let inbox = inbox.clone();
+            Some(
+                TriggerSocket::start(path, move |t| inbox.send(crate::survey_app::Incoming::Trigger(t)))
+                    .with_context(|| format!("{}: key `survey.socket`", cfg.file.display()))?,
+            )
+        }
+        _ => None,
+    };
+    SURVEY.with(|k| *k.borrow_mut() = Some(kiosk.clone()));
+    Ok(SurveyParts { kiosk, socket, link })
+}
+
+/// The controller owns its sink; the parts keep the agent handle too (tests, bench).
+#[cfg(feature = "agent")]
+struct SharedSink(Rc<crate::agent_hub::AgentFeedback>);
+#[cfg(feature = "agent")]
+impl FeedbackSink for SharedSink {
+    fn commit(&self, answer: &aula_protocol::FeedbackAnswer) -> Result<(), String> {
+        self.0.commit(answer)
+    }
+    fn event(&self, event: aula_protocol::DeviceEvent) {
+        self.0.event(event)
+    }
+}
+
 /// Runs the kiosk until the window closes: a 250 ms timer drives timeouts and inactivity.
 pub fn run(cfg: &KioskConfig) -> anyhow::Result<()> {
+    if cfg.mode != crate::config::Mode::Checkin {
+        return run_survey(cfg);
+    }
     let window = KioskWindow::new()?;
     let kiosk = build(cfg, window, None, None)?;
     let timer = slint::Timer::default();
@@ -89,5 +214,31 @@ pub fn run(cfg: &KioskConfig) -> anyhow::Result<()> {
         }
     });
     kiosk.window().run()?;
+    Ok(())
+}
+
+/// The survey front ends need the durable outbox of aula-agent.
+#[cfg(not(feature = "agent"))]
+fn run_survey(cfg: &KioskConfig) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "{}: kiosk.mode {:?} needs the durable outbox: build aula-kiosk with the `agent` feature (the default)",
+        cfg.file.display(),
+        cfg.mode
+    )
+}
+
+#[cfg(feature = "agent")]
+fn run_survey(cfg: &KioskConfig) -> anyhow::Result<()> {
+    let window = KioskWindow::new()?;
+    let parts = build_survey(cfg, window, None)?;
+    let timer = slint::Timer::default();
+    let weak = Rc::downgrade(&parts.kiosk);
+    timer.start(slint::TimerMode::Repeated, Duration::from_millis(250), move || {
+        if let Some(k) = weak.upgrade() {
+            k.pump();
+            k.tick();
+        }
+    });
+    parts.kiosk.window().run()?;
     Ok(())
 }

@@ -37,3 +37,45 @@ fn errors_name_the_file_the_key_and_the_expected_form() {
         .to_string();
     assert!(err.contains("k.toml") && err.contains("paper"), "{err}");
 }
+
+#[test]
+fn the_shipped_feedback_and_survey_configs_are_valid() {
+    use aula_kiosk::config::Mode;
+    use aula_kiosk::survey::SurveyMode;
+    let f = KioskConfig::from_toml_str(include_str!("../../config/feedback-1.toml"), Path::new("f.toml")).unwrap();
+    assert_eq!(f.mode, Mode::Feedback);
+    assert!(f.printer.is_none());
+    let s = f.survey.unwrap();
+    assert_eq!((s.id.as_str(), s.flow.mode, s.flow.max_per_minute), ("exit", SurveyMode::Feedback, 6));
+    let p = KioskConfig::from_toml_str(include_str!("../../config/survey-1.toml"), Path::new("s.toml")).unwrap();
+    assert_eq!(p.mode, Mode::Survey);
+    let s = p.survey.unwrap();
+    assert_eq!(s.flow.mode, SurveyMode::Popup);
+    assert_eq!(s.socket.as_deref(), Some(Path::new("/run/aula/survey.sock")));
+    assert_eq!((s.active.as_secs(), s.idle.as_secs()), (60, 20));
+}
+
+#[test]
+fn survey_config_errors_name_the_file_the_key_and_the_allowed_values() {
+    let text = include_str!("../../config/feedback-1.toml");
+    let cases = [
+        ("mode = \"feedback\"", "mode = \"exit-poll\"", "kiosk.mode", "\"checkin\", \"feedback\", \"survey\""),
+        ("id = \"exit\"", "id = \"Exit poll\"", "survey.id", "expected"),
+        ("max_per_minute = 6", "max_per_minute = 0", "survey.max_per_minute", "1..=60"),
+        ("cooldown_s = 6", "cooldown_s = 9999", "survey.cooldown_s", "0..=300 seconds"),
+    ];
+    for (from, to, key, want) in cases {
+        assert!(text.contains(from), "{from}");
+        let err = KioskConfig::from_toml_str(&text.replace(from, to), Path::new("config/feedback-1.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("config/feedback-1.toml") && err.contains(key) && err.contains(want), "{err}");
+    }
+    // Feedback without [survey], check-in without [printer]: both say what is missing.
+    let no_survey = &text[..text.find("[survey]").unwrap()];
+    let err = KioskConfig::from_toml_str(no_survey, Path::new("f.toml")).unwrap_err().to_string();
+    assert!(err.contains("`survey`") && err.contains("[survey] section"), "{err}");
+    let checkin = text.replace("mode = \"feedback\"", "mode = \"checkin\"");
+    let err = KioskConfig::from_toml_str(&checkin, Path::new("f.toml")).unwrap_err().to_string();
+    assert!(err.contains("`printer`") && err.contains("[printer] section"), "{err}");
+}

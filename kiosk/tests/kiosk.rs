@@ -6,10 +6,18 @@
 //!   accessible label, click, assert the screen, what the hub received and what was printed.
 //! - `screenshots`: each screen in fi and en at three sizes against docs/kiosk-*.png.
 //! - `mqtt`: a real private Mosquitto and a responder acting as the hub.
-//! - `config`: the shipped config file and config errors.
+//! - `config`: the shipped config files and config errors.
+//! - `survey`: the survey flow machine, the use-then-idle detector, the survey file, the
+//!   trigger socket.
+//! - `survey_ui`: the feedback terminal and the pop-up through the UI, their screenshots.
+//! - `survey_mqtt`: a finished survey through the agent's outbox and a real Mosquitto.
 mod common;
 mod config;
 mod flow;
 mod mqtt;
 mod screenshots;
+mod survey;
+#[cfg(feature = "agent")]
+mod survey_mqtt;
+mod survey_ui;
 mod ui;

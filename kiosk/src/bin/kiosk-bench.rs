@@ -7,6 +7,9 @@
 //!    printer thread) after rendering every frame of the run.
 //! 3. Start to first frame: `aula-kiosk --headless-first-frame` spawned several times, from
 //!    spawn until it reports the rendered frame.
+//! 4. Feedback terminal: tap on "Ready" → the visit committed to aula-agent's SQLite outbox
+//!    (the click returns only after the commit), over N visits on a feedback-mode kiosk
+//!    connected to the same Mosquitto.
 //!
 //! Run: `cargo run --release -p aula-kiosk --bin kiosk-bench -- [--taps 300]` (needs
 //! `mosquitto` on PATH; build `aula-kiosk` first for figure 3).
@@ -101,6 +104,8 @@ fn main() -> anyhow::Result<()> {
     let pct = |p: f64| lat[((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1].as_secs_f64() * 1000.0;
     let rss_mb = rss_kb() as f64 / 1024.0;
 
+    let commit = feedback_commits(&tmp, broker.port, args.taps.min(200))?;
+
     let exe = std::env::current_exe()?.with_file_name("aula-kiosk");
     let mut starts = Vec::new();
     if exe.exists() {
@@ -125,6 +130,13 @@ fn main() -> anyhow::Result<()> {
     row("tap -> ticket bytes to printer, incl. Mosquitto RT, p95", pct(0.95), "ms", 50.0);
     row("tap -> ticket bytes to printer, incl. Mosquitto RT, p99", pct(0.99), "ms", 50.0);
     row("kiosk RSS, software renderer 800x480 (after the run)", rss_mb, "MB", 80.0);
+    if !commit.is_empty() {
+        let cp = |p: f64| {
+            commit[((commit.len() as f64 * p).ceil() as usize).clamp(1, commit.len()) - 1].as_secs_f64() * 1000.0
+        };
+        row("feedback: tap Ready -> answer committed to outbox, p50", cp(0.50), "ms", 50.0);
+        row("feedback: tap Ready -> answer committed to outbox, p99", cp(0.99), "ms", 50.0);
+    }
     if let Some(median) = starts.get(starts.len() / 2) {
         row("start -> first frame, headless software (median)", *median, "ms", 1000.0);
         row("start -> first frame, headless software (worst)", *starts.last().unwrap(), "ms", 1000.0);
@@ -132,6 +144,84 @@ fn main() -> anyhow::Result<()> {
         println!("start -> first frame: build the aula-kiosk binary next to kiosk-bench to measure");
     }
     Ok(())
+}
+
+/// Without aula-agent there is no durable outbox to measure.
+#[cfg(not(feature = "agent"))]
+fn feedback_commits(_: &tempfile::TempDir, _: u16, _: usize) -> anyhow::Result<Vec<Duration>> {
+    Ok(Vec::new())
+}
+
+/// A feedback-mode kiosk on the real outbox: N visits of two taps (a smiley, then Ready),
+/// timing the Ready click, which returns after the SQLite commit. The survey flow runs on a
+/// hand-moved clock so the per-device rate limit (which would allow 6 visits a minute) does
+/// not turn the benchmark into a wait; the commit itself is real.
+#[cfg(feature = "agent")]
+fn feedback_commits(tmp: &tempfile::TempDir, port: u16, visits: usize) -> anyhow::Result<Vec<Duration>> {
+    use aula_kiosk::survey_app::{SurveyInbox, SurveyKiosk, SurveySite};
+    let text = include_str!("../../../config/feedback-1.toml")
+        .replace("localhost:1884", &format!("127.0.0.1:{port}"))
+        .replace("var/feedback-1", &tmp.path().join("feedback").display().to_string());
+    let cfg = KioskConfig::from_toml_str(&text, std::path::Path::new("feedback-1.toml"))?;
+    let settings = cfg.survey.clone().ok_or_else(|| anyhow::anyhow!("no [survey]"))?;
+    let def = aula_kiosk::survey::parse_surveys(
+        include_str!("../../tests/surveys.toml"),
+        std::path::Path::new("kiosk/tests/surveys.toml"),
+    )?
+    .into_iter()
+    .find(|d| d.id.as_str() == "exit")
+    .ok_or_else(|| anyhow::anyhow!("no exit survey"))?;
+    let (inbox, rx) = SurveyInbox::new(Arc::new(|| {}));
+    let link = aula_kiosk::agent_hub::AgentFeedback::start(&cfg, inbox)?;
+    let clock = aula_kiosk::app::ManualClock::new(chrono::Utc::now());
+    let site = SurveySite {
+        site_name: cfg.site_name.clone(),
+        languages: cfg.languages.clone(),
+        survey: settings.id.clone(),
+        active: settings.active,
+        idle: settings.idle,
+    };
+    let window = KioskWindow::new()?;
+    window.window().set_size(slint::PhysicalSize::new(800, 480));
+    let kiosk = SurveyKiosk::new(window, settings.flow, def, site, Box::new(link), rx, Box::new(clock.clone()));
+    kiosk.window().show()?;
+    let find = |label: &str| {
+        ElementHandle::find_by_accessible_label(kiosk.window(), label)
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("no {label:?} button"))
+    };
+    let mut lat = Vec::with_capacity(visits);
+    for _ in 0..visits {
+        // Past the rate limit's minute and the cool-down: a visitor every 12 s.
+        // The thank-you ends on a tick; the next visitor taps a second later (a tap in the
+        // same instant as the redraw would be a bounce). Slint's mocked clock moves too, so two
+        // taps are never taken for a double click.
+        clock.advance(Duration::from_secs(10));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(10));
+        kiosk.tick();
+        clock.advance(Duration::from_secs(1));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+        kiosk.window().window().take_snapshot()?;
+        find("Tyytyväinen")?.mock_single_click(PointerEventButton::Left);
+        anyhow::ensure!(
+            kiosk.flow().view().answered,
+            "the smiley tap was not taken (stage {:?}, {} refused)",
+            kiosk.flow().stage(),
+            kiosk.flow().taps_rejected_total()
+        );
+        clock.advance(Duration::from_secs(1));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+        kiosk.window().window().take_snapshot()?;
+        let before = kiosk.flow().committed_total();
+        let ready = find("Valmis")?;
+        let t0 = Instant::now();
+        ready.mock_single_click(PointerEventButton::Left);
+        lat.push(t0.elapsed());
+        anyhow::ensure!(kiosk.flow().committed_total() == before + 1, "the visit was not committed");
+        anyhow::ensure!(kiosk.pending() == 0, "a commit failed");
+    }
+    lat.sort();
+    Ok(lat)
 }
 
 fn rss_kb() -> u64 {
