@@ -79,3 +79,24 @@ fn survey_config_errors_name_the_file_the_key_and_the_allowed_values() {
     let err = KioskConfig::from_toml_str(&checkin, Path::new("f.toml")).unwrap_err().to_string();
     assert!(err.contains("`printer`") && err.contains("[printer] section"), "{err}");
 }
+
+/// The shipped feedback terminal and pop-up configs name surveys that the site's shipped
+/// `config/surveys.toml` (the hub's file, read by kiosks as their fallback) really has, and
+/// the kiosk's own checks accept that file. Guards against the two drifting apart (they did:
+/// "self-service" here, "selfservice" in the hub's file).
+#[test]
+fn shipped_kiosk_configs_name_surveys_the_sites_survey_file_has() {
+    let surveys =
+        aula_kiosk::survey::parse_surveys(include_str!("../../config/surveys.toml"), Path::new("config/surveys.toml"))
+            .unwrap();
+    for (name, text) in [
+        ("feedback-1.toml", include_str!("../../config/feedback-1.toml")),
+        ("survey-1.toml", include_str!("../../config/survey-1.toml")),
+    ] {
+        let id = KioskConfig::from_toml_str(text, Path::new(name)).unwrap().survey.unwrap().id;
+        assert!(
+            surveys.iter().any(|s| s.id == id),
+            "{name} names survey {id}, which config/surveys.toml does not have"
+        );
+    }
+}
