@@ -13,6 +13,7 @@
 //! | POST | `/api/tickets/{id or number}/cancel` | | `{"ok":true}` |
 //! | POST | `/api/checkin` | `{"code":"K7P2QX"}` | `IssuedTicket` |
 //! | GET | `/api/devices` | | device registry |
+//! | POST | `/api/devices/{id}/command` | `{"type":"test_print"}` · `reload_config` · `restart_app` · `reboot` · `{"type":"show_survey","survey":"selfservice"}` | 202 `{"ok":true,"id":"…"}`; 404 unknown device or survey |
 //! | GET | `/api/stats` | | `StatsView` |
 //! | POST | `/api/announcement` | `{"fi":…,"sv":…,"en":…}` or `{}` to clear | `{"ok":true}` |
 //! | GET | `/follow/{ticket_id}?lang=sv` | | HTML |
@@ -26,7 +27,9 @@
 use std::sync::Arc;
 
 use aula_engine::{EngineError, TicketRef};
-use aula_protocol::{CounterId, Localized, MessageId, Needs, Rejection, ServiceId, TicketId, TicketNumber};
+use aula_protocol::{
+    Command, CounterId, DeviceId, Localized, MessageId, Needs, Rejection, ServiceId, TicketId, TicketNumber,
+};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -154,6 +157,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/tickets/{id}/cancel", post(cancel))
         .route("/api/checkin", post(check_in))
         .route("/api/devices", get(devices))
+        .route("/api/devices/{id}/command", post(device_command))
         .route("/api/stats", get(stats))
         .route("/api/announcement", post(announcement))
         .route("/follow/{id}", get(crate::follow::page))
@@ -304,6 +308,25 @@ async fn check_in(State(hub): S, body: Result<Json<CheckInBody>, JsonRejection>)
 
 async fn devices(State(hub): S) -> Result<Response, Failure> {
     Ok(Json(hub.devices().map_err(HubError::from)?).into_response())
+}
+
+async fn device_command(
+    State(hub): S,
+    Path(id): Path<String>,
+    body: Result<Json<Command>, JsonRejection>,
+) -> Result<Response, Failure> {
+    let device = DeviceId::new(&id).map_err(|e| fail(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+    let cmd = json_body(body)?;
+    let id = hub.send_command(&device, cmd)?;
+    Ok((StatusCode::ACCEPTED, Json(CommandSent { ok: true, id })).into_response())
+}
+
+/// The answer to `POST /api/devices/{id}/command`: the command's envelope id (the device's
+/// `command_result` event reports the outcome).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CommandSent {
+    pub ok: bool,
+    pub id: MessageId,
 }
 
 async fn stats(State(hub): S) -> Response {

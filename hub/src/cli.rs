@@ -1,5 +1,6 @@
 //! The `aula-hub` command line: `serve`, `check-config`, `lobby`, `bench`, and the staff
-//! commands (`counter …`, `ticket …`, `queue show`, `dropbox emptied|ledger`, `alerts`) that talk to a running hub's HTTP API,
+//! commands (`counter …`, `ticket …`, `queue show`, `dropbox emptied|ledger`, `alerts`,
+//! `device list|send`) that talk to a running hub's HTTP API,
 //! so a site can run its queue from a terminal before the web console exists. Also the text
 //! rendering of the queue wall that `queue show` and the lobby demo print.
 
@@ -51,6 +52,59 @@ pub enum Command {
         #[command(flatten)]
         hub: HubArg,
     },
+    /// Devices: list them, or send one a command (talk to a running hub).
+    Device {
+        #[command(subcommand)]
+        action: DeviceCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCmd {
+    /// Every device the hub has heard from: status, last seen, last event.
+    List {
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Send a command; the device reports the outcome as a `command_result` event.
+    Send {
+        /// The device id, e.g. dropbox-1.
+        #[arg(long)]
+        device: String,
+        #[arg(value_enum)]
+        command: DeviceCommandName,
+        /// With `show-survey`: which survey to open (an id in the hub's surveys file).
+        #[arg(long, required_if_eq("command", "show-survey"))]
+        survey: Option<String>,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+}
+
+/// What `aula-hub device send` can ask of a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceCommandName {
+    ReloadConfig,
+    TestPrint,
+    RestartApp,
+    Reboot,
+    ShowSurvey,
+}
+
+impl DeviceCommandName {
+    /// The protocol command (`survey` is required by clap for `show-survey`).
+    pub fn command(self, survey: Option<&str>) -> Result<aula_protocol::Command, aula_protocol::IdError> {
+        use aula_protocol::Command;
+        Ok(match self {
+            DeviceCommandName::ReloadConfig => Command::ReloadConfig,
+            DeviceCommandName::TestPrint => Command::TestPrint,
+            DeviceCommandName::RestartApp => Command::RestartApp,
+            DeviceCommandName::Reboot => Command::Reboot,
+            DeviceCommandName::ShowSurvey => {
+                Command::ShowSurvey { survey: aula_protocol::SurveyId::new(survey.unwrap_or_default())? }
+            }
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -86,6 +86,15 @@ impl HubClient {
         self.get("/api/devices").await
     }
 
+    /// Sends `cmd` to `device` (`POST /api/devices/{id}/command`).
+    pub async fn send_command(
+        &self,
+        device: &str,
+        cmd: &aula_protocol::Command,
+    ) -> Result<crate::api::CommandSent, ClientError> {
+        self.post(&format!("/api/devices/{device}/command"), cmd).await
+    }
+
     pub async fn call_next(&self, counter: &str, services: Vec<ServiceId>) -> Result<CallEvent, ClientError> {
         self.post(&format!("/api/counters/{counter}/call-next"), &CallNextBody { services }).await
     }

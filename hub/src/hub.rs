@@ -7,8 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use aula_engine::{Engine, EngineError, SiteConfig, TicketRef};
 use aula_protocol::{
-    CallEvent, CounterId, Envelope, IssuedTicket, Lang, Localized, MessageId, Needs, QueueState, Rejection, Reply,
-    ReplyResult, Request, RequestKind, ServiceId, TicketId, TicketNumber, TicketState, Topics, WaitRange,
+    CallEvent, Command, CounterId, DeviceId, Envelope, IssuedTicket, Lang, Localized, MessageId, Needs, QueueState,
+    Rejection, Reply, ReplyResult, Request, RequestKind, ServiceId, TicketId, TicketNumber, TicketState, Topics,
+    WaitRange,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -28,6 +29,8 @@ pub enum Change {
     Call(CallEvent),
     /// (Re)connected: publish the state now even if unchanged (the broker may have lost it).
     Resync,
+    /// A staff command for one device: publish it on that device's `cmd` topic (QoS 1).
+    Command(DeviceId, Envelope<Command>),
 }
 
 /// Why a hub operation failed; the API maps each to a status code.
@@ -199,6 +202,37 @@ impl Hub {
 
     pub fn devices(&self) -> Result<Vec<DeviceView>, StoreError> {
         self.devices_store().devices()
+    }
+
+    /// Sends a staff command to one device: QoS 1 on its `cmd` topic, not retained (a device
+    /// that is away gets it from its persistent session when it returns; a retained reboot
+    /// would reboot it on every connect). Refuses a device that has never reported to this
+    /// hub (a typo would otherwise vanish silently) and a survey the hub does not have. The
+    /// device reports what it did as a `command_result` event.
+    pub fn send_command(&self, device: &DeviceId, cmd: Command) -> Result<MessageId, HubError> {
+        let known = self.devices()?;
+        if !known.iter().any(|d| d.id == device.as_str()) {
+            let ids: Vec<&str> = known.iter().map(|d| d.id.as_str()).collect();
+            return Err(HubError::NotFound(format!(
+                "no device {device} has reported to this hub; known devices: {}",
+                if ids.is_empty() { "none yet".to_string() } else { ids.join(", ") }
+            )));
+        }
+        if let Command::ShowSurvey { survey } = &cmd {
+            let surveys: Vec<String> =
+                self.feedback().map(|f| f.surveys.iter().map(|s| s.id.to_string()).collect()).unwrap_or_default();
+            if !surveys.iter().any(|s| s == survey.as_str()) {
+                return Err(HubError::NotFound(format!(
+                    "no survey {survey} in the hub's surveys file; known surveys: {}",
+                    if surveys.is_empty() { "none".to_string() } else { surveys.join(", ") }
+                )));
+            }
+        }
+        let env = Envelope::new(cmd);
+        let id = env.id;
+        tracing::info!(%device, command = ?env.body, %id, "command queued for the device");
+        self.notify(Change::Command(device.clone(), env));
+        Ok(id)
     }
 
     // ---- staff operations (HTTP API) -----------------------------------------------------

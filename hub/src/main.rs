@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use aula_hub::cli::{Cli, Command, CounterCmd, DropboxCmd, QueueCmd, TicketCmd, render_wall};
+use aula_hub::cli::{Cli, Command, CounterCmd, DeviceCmd, DropboxCmd, QueueCmd, TicketCmd, render_wall};
 use aula_hub::client::HubClient;
 use aula_hub::config::HubConfig;
 use aula_protocol::Lang;
@@ -106,6 +106,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             print!("{}", render_wall(&qs, &lang));
         }
         Command::Dropbox { action } => dropbox(action).await?,
+        Command::Device { action: DeviceCmd::List { hub } } => {
+            for d in HubClient::new(&hub.hub).devices().await? {
+                let state = d.status.as_ref().and_then(|s| s["state"].as_str()).unwrap_or("unknown");
+                let seen = d.last_seen.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into());
+                let event = d.last_event.map(|e| e.to_string()).unwrap_or_default();
+                println!("{:<16} {:<8} last seen {seen}  {event}", d.id, state);
+            }
+        }
+        Command::Device { action: DeviceCmd::Send { device, command, survey, hub } } => {
+            let cmd = command.command(survey.as_deref()).context("--survey")?;
+            let sent = HubClient::new(&hub.hub).send_command(&device, &cmd).await?;
+            println!("{device}: {cmd:?} sent (id {}); the outcome arrives as its command_result event", sent.id);
+        }
         Command::Alerts { hub } => {
             let v = HubClient::new(&hub.hub).alerts().await?;
             if v.active.is_empty() {

@@ -178,6 +178,12 @@ pub async fn publisher(client: AsyncClient, hub: Arc<Hub>, mut changes: mpsc::Un
                 publish_state(&client, &hub, &state_topic, &mut last).await;
                 last_at = Instant::now();
             }
+            Some(Change::Command(device, env)) => {
+                let topic = hub.topics.topic(&Topic::DeviceCmd(device.clone()));
+                if let Err(e) = client.publish(topic, QoS::AtLeastOnce, false, env.encode()).await {
+                    tracing::warn!(%device, error = %e, "publishing a command failed");
+                }
+            }
             Some(Change::Resync) => {
                 last = None;
                 due = None;
