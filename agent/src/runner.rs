@@ -5,8 +5,9 @@
 //! `[gpio]`) and the printer (`[printer]`), turns lid / emptied / help changes into outbox
 //! events, folds printer sensor lines and the printer's own status into one printer state
 //! (reported on change and in health), and obeys the hub's commands. With the simulated
-//! backend, lines on stdin drive the inputs: `lid open`, `lid closed`, `emptied`, `help`,
-//! `cover open`, `cover closed`, `paper low`, `paper ok`.
+//! backend, lines on stdin drive the inputs: `lid open`, `lid closed`, `lid bounce open`,
+//! `lid bounce closed` (a chattering contact), `emptied`, `help`, `cover open`,
+//! `cover closed`, `paper low`, `paper ok`.
 //!
 //! Hub commands: `reload_config` re-reads and validates the file, then restarts to apply it
 //! (a bad file is refused: the running config stays and the refusal, with the file, key and
@@ -62,8 +63,8 @@ pub async fn run(config: &Path, version: &str) -> Result<i32, RunError> {
     let box_id = cfg.dropbox.as_ref().map(|d| d.box_id.clone());
     if gpio.as_ref().and_then(|g| g.simulated()).is_some() {
         info!(
-            "simulated GPIO: type `lid open`, `lid closed`, `emptied`, `help`, `cover open`, `cover closed`, \
-             `paper low` or `paper ok` on stdin"
+            "simulated GPIO: type `lid open`, `lid closed`, `lid bounce open`, `lid bounce closed`, `emptied`, \
+             `help`, `cover open`, `cover closed`, `paper low` or `paper ok` on stdin"
         );
     }
 
@@ -171,6 +172,8 @@ pub async fn run(config: &Path, version: &str) -> Result<i32, RunError> {
                     let r = match line.trim() {
                         "lid open" => sim.set_active(InputRole::Lid, true),
                         "lid closed" => sim.set_active(InputRole::Lid, false),
+                        "lid bounce open" => bounce(sim, InputRole::Lid, true),
+                        "lid bounce closed" => bounce(sim, InputRole::Lid, false),
                         "emptied" => press(InputRole::Emptied),
                         "help" => press(InputRole::HelpButton),
                         "cover open" => sim.set_active(InputRole::CoverOpen, true),
@@ -261,6 +264,14 @@ async fn reboot(cfg: &HeadlessConfig) -> Result<String, String> {
         return Err(dbus::RebootError::NoBus.to_string());
     };
     dbus::reboot(&bus).await.map(|()| "reboot accepted by logind".to_string()).map_err(|e| e.to_string())
+}
+
+/// A switch that chatters as it settles: five raw edges 4 ms apart (inside any sensible
+/// debounce window), ending `active`. What the debouncer must turn into one change.
+fn bounce(sim: &SimulatedGpio, role: InputRole, active: bool) -> Result<(), gpio::GpioError> {
+    let steps: Vec<Step> =
+        (0..5u64).map(|i| Step::new(i * 4, role, sim_level(sim, role, (i % 2 == 0) == active))).collect();
+    sim.play(&steps)
 }
 
 /// The raw level that makes `role` active (or inactive) on the simulator: the simulator

@@ -38,10 +38,11 @@ async fn drop_box_agent_fills_the_ledger_and_its_death_raises_offline_until_it_r
     })
     .await;
 
-    // A deposit: open, then close after 300 ms (well past the 50 ms debounce).
-    agent.input("lid open");
+    // A deposit with a chattering lid switch: five edges within 16 ms as it opens and again as
+    // it closes 300 ms later (50 ms debounce) are one opening and one closing, nothing more.
+    agent.input("lid bounce open");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    agent.input("lid closed");
+    agent.input("lid bounce closed");
     wait_until("a deposit in the ledger", t, async || {
         kinds(&hub.get_json("/api/dropbox/lobby/ledger").await).len() == 2
     })
