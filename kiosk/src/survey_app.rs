@@ -13,9 +13,11 @@
 //! running while no window is mapped (`run.rs` runs the event loop until told to quit;
 //! SIGINT and SIGTERM quit it). `[survey] always_visible = true` keeps the window on screen
 //! between surveys (a dedicated screen: the page is then empty but for the header), and the
-//! feedback terminal is always shown. Backends without windows (linuxkms on a Pi) ignore the
-//! hide: the kiosk owns the whole display there, so the last frame would stay on the panel;
-//! such a terminal has no other application to uncover and should set `always_visible`.
+//! feedback terminal is always shown. Backends without windows (linuxkms on a Pi): the kiosk
+//! owns the whole display and its window adapter does nothing on `hide()` (read in
+//! i-slint-backend-linuxkms 1.18.1, not tried on a panel), so the last frame stays up; there
+//! is no other application to uncover on such a terminal: set `always_visible = true`, so
+//! the idle page is drawn on purpose rather than a stale one.
 //!
 //! A commit is performed before the thank-you is drawn: [`FeedbackSink::commit`] returns
 //! only after the answer is in the outbox. If it fails (a full disk, a broken database), the
