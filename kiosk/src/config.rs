@@ -39,11 +39,14 @@
 //! socket = "/run/aula/survey.sock"  # survey mode: the local trigger (crate::trigger)
 //! inactivity_s = 30                 # a visit without a tap has walked away
 //! thanks_s = 4
-//! cooldown_s = 6                    # first-question taps refused after an answer
+//! cooldown_s = 6                    # first-question taps refused after an answer without
+//!                                   # a thank-you (a thank-you is the pause: it ends with it)
 //! max_per_minute = 6                # committed answers per minute, more taps are refused
 //! popup_timeout_s = 45              # survey mode: an untouched pop-up closes
 //! active_s = 60                     # survey mode: use of at least this long…
 //! idle_s = 20                       # …then this long without activity opens the survey
+//! always_visible = false            # survey mode: true keeps the window on screen between
+//!                                   # surveys (a dedicated screen; needed on linuxkms)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -99,6 +102,9 @@ struct RawSurvey {
     active_s: u64,
     #[serde(default = "d20")]
     idle_s: u64,
+    /// Survey mode: by default the window is unmapped between surveys.
+    #[serde(default)]
+    always_visible: bool,
 }
 
 fn d30() -> u64 {
@@ -143,6 +149,8 @@ pub struct SurveySettings {
     /// Survey mode: the local trigger socket.
     pub socket: Option<PathBuf>,
     pub flow: SurveyConfig,
+    /// Survey mode: keep the window on screen between surveys instead of unmapping it.
+    pub always_visible: bool,
     /// Survey mode: the use-then-idle detector's two times.
     pub active: Duration,
     pub idle: Duration,
@@ -405,5 +413,5 @@ fn survey_settings(
     if mode == Mode::Survey && s.socket.is_none() {
         tracing::info!("no [survey] socket: the survey opens only on hub commands and idle detection");
     }
-    Ok(SurveySettings { id, file: s.file, socket: s.socket, flow, active, idle })
+    Ok(SurveySettings { id, file: s.file, socket: s.socket, flow, always_visible: s.always_visible, active, idle })
 }

@@ -11,7 +11,10 @@
 //! `"feedback"`, the terminal by the exit (the first question always on screen, a
 //! thank-you, back to the start by itself), and `"survey"`, the pop-up on a self-service
 //! terminal (opened by the hub's `ShowSurvey`, by the self-service software through a Unix
-//! socket, or after a session of use goes quiet; it can be closed and times out).
+//! socket, or after a session of use goes quiet; it can be closed and times out). The
+//! pop-up's window is mapped only while a visit is on screen and unmapped between surveys,
+//! so it never covers the self-service application (`[survey] always_visible = true` keeps
+//! it up on a screen of its own; see [`survey_app`] for backends without windows).
 //!
 //! ## Key types
 //! - [`flow::Flow`]: the whole customer flow as a pure state machine (input → screen +
@@ -26,7 +29,8 @@
 //!   the follow-up after "no", walk-away, the rate limit and its counted report, and what
 //!   "sent" means: read its module docs); [`survey::UseDetector`], the use-then-idle trigger.
 //! - [`survey_app::SurveyKiosk`]: the survey controller (`SurveyAdapter`), committing each
-//!   finished visit to aula-agent's durable outbox before it says thank you.
+//!   finished visit to aula-agent's durable outbox before it says thank you, and the only
+//!   code that shows or hides the window.
 //! - [`trigger`]: the local Unix-socket trigger and its line protocol (`show [service-id]`,
 //!   `activity`, `end`), for the self-service software; also `kiosk/SURVEY-TRIGGER.md`.
 //! - Talking to the hub: by default [`hub::MqttHub`], the kiosk's own small MQTT client

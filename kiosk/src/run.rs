@@ -158,6 +158,7 @@ pub fn build_survey(
         survey: settings.id.clone(),
         active: settings.active,
         idle: settings.idle,
+        always_visible: settings.always_visible,
     };
     let kiosk = SurveyKiosk::new(
         window,
@@ -227,10 +228,14 @@ fn run_survey(cfg: &KioskConfig) -> anyhow::Result<()> {
     )
 }
 
+/// The survey front ends run until SIGINT or SIGTERM (or the feedback terminal's window is
+/// closed): the pop-up's window is unmapped between surveys, so "the last window was closed"
+/// cannot be what ends the process. The controller maps the window itself.
 #[cfg(feature = "agent")]
 fn run_survey(cfg: &KioskConfig) -> anyhow::Result<()> {
     let window = KioskWindow::new()?;
     let parts = build_survey(cfg, window, None)?;
+    quit_on_signals()?;
     let timer = slint::Timer::default();
     let weak = Rc::downgrade(&parts.kiosk);
     timer.start(slint::TimerMode::Repeated, Duration::from_millis(250), move || {
@@ -239,6 +244,40 @@ fn run_survey(cfg: &KioskConfig) -> anyhow::Result<()> {
             k.tick();
         }
     });
-    parts.kiosk.window().run()?;
+    slint::run_event_loop_until_quit()?;
+    tracing::info!("survey front end stopping");
+    // `parts` drops here: the trigger socket file is removed, the agent link closes.
+    drop(parts);
+    Ok(())
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM (systemd stop) end the event loop, so the process ends the
+/// normal way (the trigger socket file removed, the outbox closed) instead of being killed
+/// mid-write. The handlers are installed before this returns: no window for a lost signal.
+#[cfg(feature = "agent")]
+fn quit_on_signals() -> anyhow::Result<()> {
+    use anyhow::Context;
+    use tokio::signal::unix::{SignalKind, signal};
+    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().context("signal runtime")?;
+    let (mut int, mut term) = {
+        let _entered = rt.enter();
+        (
+            signal(SignalKind::interrupt()).context("install the SIGINT handler")?,
+            signal(SignalKind::terminate()).context("install the SIGTERM handler")?,
+        )
+    };
+    std::thread::Builder::new().name("signals".into()).spawn(move || {
+        rt.block_on(async {
+            let name = tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            };
+            tracing::info!(signal = name, "quitting");
+        });
+        if let Err(e) = slint::quit_event_loop() {
+            tracing::error!(error = %e, "could not stop the event loop; exiting");
+            std::process::exit(1);
+        }
+    })?;
     Ok(())
 }

@@ -19,7 +19,9 @@
 //!   progress (answers tapped, not yet finished or timed out) lives in memory only, and a crash
 //!   in those seconds loses it; nobody has been thanked for it yet.
 //! - **Rate limit, counted.** Taps on the first question are refused while the thank-you
-//!   shows, within [`SurveyConfig::cooldown`] after a committed visit, and when
+//!   shows, within [`SurveyConfig::cooldown`] after a committed visit (a thank-you is that
+//!   pause: the cool-down ends when the thank-you ends, so the first question never comes
+//!   back on screen only to refuse the next visitor's first tap without a word), and when
 //!   [`SurveyConfig::max_per_minute`] visits were already committed in the last minute. Every
 //!   answer tap within [`SurveyConfig::debounce`] of the screen changing is refused too (one
 //!   finger tapping the same spot must not answer the next question as well). Refused taps
@@ -62,7 +64,8 @@ pub struct SurveyConfig {
     pub inactivity: Duration,
     /// How long the thank-you shows.
     pub thanks: Duration,
-    /// After a committed visit, first-question taps are refused for this long.
+    /// After a committed visit, first-question taps are refused for this long, or until the
+    /// thank-you ends, whichever is sooner.
     pub cooldown: Duration,
     /// Committed visits allowed per rolling minute; more first-question taps are refused.
     pub max_per_minute: u32,
@@ -183,7 +186,8 @@ pub struct SurveyFlow {
     /// When the screen last changed (debounce).
     changed_at: Instant,
     thanks_until: Option<Instant>,
-    last_commit: Option<Instant>,
+    /// End of the cool-down after the last commit (cleared when a thank-you ends).
+    cooldown_until: Option<Instant>,
     commits: VecDeque<Instant>,
     rejected: u32,
     rejected_total: u64,
@@ -208,7 +212,7 @@ impl SurveyFlow {
             last_touch: now,
             changed_at: now,
             thanks_until: None,
-            last_commit: None,
+            cooldown_until: None,
             commits: VecDeque::new(),
             rejected: 0,
             rejected_total: 0,
@@ -451,8 +455,7 @@ impl SurveyFlow {
         while self.commits.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60)) {
             self.commits.pop_front();
         }
-        self.last_commit.is_some_and(|t| now.duration_since(t) < self.cfg.cooldown)
-            || self.commits.len() >= self.cfg.max_per_minute as usize
+        self.cooldown_until.is_some_and(|t| now < t) || self.commits.len() >= self.cfg.max_per_minute as usize
     }
 
     fn reject(&mut self) {
@@ -475,7 +478,7 @@ impl SurveyFlow {
                 answers: visit.answers,
             }));
             self.committed_total += 1;
-            self.last_commit = Some(now);
+            self.cooldown_until = Some(now + self.cfg.cooldown);
             self.commits.push_back(now);
         }
         if committed && thank {
@@ -515,6 +518,9 @@ impl SurveyFlow {
         match self.stage {
             Stage::Thanks => {
                 if self.thanks_until.is_some_and(|t| now >= t) {
+                    // The thank-you was the pause: the question that comes back takes the next
+                    // visitor's first tap (the debounce and the per-minute cap still apply).
+                    self.cooldown_until = None;
                     self.restart(now, fx);
                 }
             }

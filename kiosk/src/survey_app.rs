@@ -4,12 +4,27 @@
 //! survey definitions and socket triggers into [`SurveyInput`]s, performs the flow's
 //! [`SurveyEffect`]s and draws the flow into `SurveyAdapter`.
 //!
+//! ## The window of the pop-up
+//! In survey mode the terminal's screen belongs to the self-service application: the kiosk's
+//! window is mapped only while a visit is on screen (question or thank-you) and unmapped when
+//! it ends (finished, closed, timed out, walked away), with `Window::show()` / `hide()`. The
+//! controller is the only one that shows or hides it ([`SurveyKiosk::render`] ends by
+//! matching the window to the flow's stage), so tests and `run.rs` do not. The process keeps
+//! running while no window is mapped (`run.rs` runs the event loop until told to quit;
+//! SIGINT and SIGTERM quit it). `[survey] always_visible = true` keeps the window on screen
+//! between surveys (a dedicated screen: the page is then empty but for the header), and the
+//! feedback terminal is always shown. Backends without windows (linuxkms on a Pi): the kiosk
+//! owns the whole display and its window adapter does nothing on `hide()` (read in
+//! i-slint-backend-linuxkms 1.18.1, not tried on a panel), so the last frame stays up; there
+//! is no other application to uncover on such a terminal: set `always_visible = true`, so
+//! the idle page is drawn on purpose rather than a stale one.
+//!
 //! A commit is performed before the thank-you is drawn: [`FeedbackSink::commit`] returns
 //! only after the answer is in the outbox. If it fails (a full disk, a broken database), the
 //! answer is kept in memory and retried on every tick, so it is neither lost while the
 //! process lives nor stored twice (a failed commit stored nothing).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 use std::sync::{Arc, mpsc};
@@ -74,6 +89,8 @@ pub struct SurveySite {
     /// Use-then-idle detector times (survey mode).
     pub active: Duration,
     pub idle: Duration,
+    /// Survey mode: keep the window on screen between surveys (`[survey] always_visible`).
+    pub always_visible: bool,
 }
 
 pub struct SurveyKiosk {
@@ -88,6 +105,9 @@ pub struct SurveyKiosk {
     known: RefCell<BTreeMap<SurveyId, SurveyDef>>,
     /// Visits whose commit failed, retried on every tick.
     pending: RefCell<Vec<FeedbackAnswer>>,
+    /// Whether the window is mapped, as last set here (`is_visible` can also be false for a
+    /// minimised window; the controller only acts on its own changes).
+    shown: Cell<bool>,
 }
 
 impl SurveyKiosk {
@@ -102,6 +122,7 @@ impl SurveyKiosk {
         clock: Box<dyn Clock>,
     ) -> Rc<Self> {
         let (now, _) = clock.now();
+        let shown = Cell::new(window.window().is_visible());
         let kiosk = Rc::new(Self {
             window,
             detector: RefCell::new(UseDetector::new(site.active, site.idle)),
@@ -112,6 +133,7 @@ impl SurveyKiosk {
             site,
             known: RefCell::new(BTreeMap::new()),
             pending: RefCell::new(Vec::new()),
+            shown,
         });
         kiosk.connect();
         let lang = kiosk.flow.borrow().lang().clone();
@@ -126,6 +148,12 @@ impl SurveyKiosk {
     pub fn flow(&self) -> std::cell::Ref<'_, SurveyFlow> {
         self.flow.borrow()
     }
+    /// Whether this terminal hides its window between visits (survey mode without
+    /// `always_visible`).
+    pub fn hides_between_visits(&self) -> bool {
+        self.flow.borrow().config().mode == SurveyMode::Popup && !self.site.always_visible
+    }
+
     /// Visits waiting for a retried commit.
     pub fn pending(&self) -> usize {
         self.pending.borrow().len()
@@ -177,6 +205,21 @@ impl SurveyKiosk {
         a.on_back(go(|_| Some(SurveyInput::Back)));
         a.on_finish(go(|_| Some(SurveyInput::Finish)));
         a.on_dismiss(go(|_| Some(SurveyInput::Dismiss)));
+        // The window manager's close button: on the pop-up it is "No thanks" (the process
+        // stays, waiting for the next trigger); elsewhere it ends the kiosk as before.
+        let w: Weak<Self> = Rc::downgrade(self);
+        self.window.window().on_close_requested(move || match w.upgrade() {
+            Some(k) if k.hides_between_visits() => {
+                k.dispatch(SurveyInput::Dismiss);
+                // Dismiss unmapped the window already; during a thank-you it stays the
+                // remaining seconds and then goes by itself.
+                slint::CloseRequestResponse::KeepWindowShown
+            }
+            _ => {
+                let _ = slint::quit_event_loop();
+                slint::CloseRequestResponse::HideWindow
+            }
+        });
         // The display switches of the header work here too.
         let ka = self.window.global::<KioskAdapter>();
         let win = self.window.as_weak();
@@ -313,8 +356,31 @@ impl SurveyKiosk {
         }
     }
 
-    /// Draws the flow into the adapters.
+    /// Draws the flow into the adapters, then maps or unmaps the window to match.
     pub fn render(&self) {
+        self.draw();
+        self.sync_window();
+    }
+
+    /// The pop-up's window is on screen exactly while a visit is (see the module docs).
+    fn sync_window(&self) {
+        let want = !self.hides_between_visits() || self.flow.borrow().stage() != Stage::Hidden;
+        if want == self.shown.get() {
+            return;
+        }
+        let window = self.window.window();
+        let result = if want { window.show() } else { window.hide() };
+        match result {
+            Ok(()) => {
+                self.shown.set(want);
+                tracing::debug!(shown = want, "survey window");
+            }
+            // Retried on the next redraw (every tick); the flow goes on either way.
+            Err(e) => tracing::warn!(error = %e, shown = want, "could not show or hide the survey window"),
+        }
+    }
+
+    fn draw(&self) {
         let flow = self.flow.borrow();
         let a = self.window.global::<SurveyAdapter>();
         let ka = self.window.global::<KioskAdapter>();

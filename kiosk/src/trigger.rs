@@ -15,6 +15,9 @@
 //! activity or end` and the connection stays open. A connection may send many commands.
 //! From a shell: `echo "show vero" | socat - UNIX-CONNECT:/run/aula/survey.sock`.
 //!
+//! The kiosk's window is unmapped until a survey opens and again when it ends (see
+//! [`crate::survey_app`]); the integrator only sends `show`.
+//!
 //! With `activity` pings alone the kiosk opens the survey by itself after a session of at least
 //! `[survey] active_s` followed by `[survey] idle_s` of silence ([`crate::survey::UseDetector`]).
 

@@ -194,18 +194,17 @@ fn repeated_taps_are_refused_counted_and_reported_once_a_minute() {
     assert_eq!(r.question(), "service", "a bounce must not answer the next question");
     assert_eq!(r.flow.taps_rejected(), 3);
     r.go(I::Finish);
-    // While the thank-you shows and during the cool-down after it, first-question taps are
-    // refused.
+    // While the thank-you shows, first-question taps are refused.
     r.go(I::Answer(V::Scale(5)));
+    assert_eq!(r.commits().len(), 1);
+    assert_eq!(r.flow.taps_rejected(), 4);
     r.at(Duration::from_secs(4), I::Tick);
     assert_eq!(r.flow.stage(), Stage::Question);
-    r.at(Duration::from_millis(500), I::Answer(V::Scale(5)));
-    assert_eq!(r.commits().len(), 1);
-    assert_eq!(r.question(), "csat");
-    assert_eq!(r.flow.taps_rejected(), 5);
-    // Past the cool-down a new visit counts.
-    r.at(Duration::from_secs(6), I::Answer(V::Scale(1))).go(I::Finish);
+    // The thank-you was the pause: the next visitor's first tap counts (a new visit).
+    r.at(Duration::from_millis(500), I::Answer(V::Scale(1))).go(I::Finish);
     assert_eq!(r.commits().len(), 2);
+    r.at(Duration::from_secs(2), I::Answer(V::Scale(5)));
+    assert_eq!(r.flow.taps_rejected(), 5, "a tap on the thank-you");
     // The report: once, after the minute, with the count; then nothing until new refusals.
     let events = |r: &Run| r.effects.iter().filter(|e| matches!(e, SurveyEffect::Event(_))).count();
     r.at(Duration::from_secs(30), I::Tick);
@@ -216,6 +215,29 @@ fn repeated_taps_are_refused_counted_and_reported_once_a_minute() {
     r.at(Duration::from_secs(120), I::Tick);
     assert_eq!(events(&r), 1);
     assert_eq!(r.flow.taps_rejected_total(), 5);
+}
+
+#[test]
+fn the_cool_down_ends_with_the_thank_you_and_holds_after_a_visit_without_one() {
+    let mut r = Run::new(SurveyMode::Feedback, "exit");
+    // A visit that ends with a thank-you: the question that comes back takes the next
+    // visitor's first tap at once (the thank-you is 4 s, the cool-down 6 s: the 2 s between
+    // used to refuse it silently).
+    r.go(I::Answer(V::Scale(4))).go(I::Finish);
+    assert_eq!((r.commits().len(), r.flow.stage()), (1, Stage::Thanks));
+    r.at(Duration::from_secs(4), I::Tick);
+    assert_eq!(r.flow.stage(), Stage::Question);
+    r.at(Duration::from_millis(500), I::Answer(V::Scale(2)));
+    assert!(r.flow.view().answered, "the first tap after the thank-you starts a visit");
+    assert_eq!(r.flow.taps_rejected(), 0);
+    // A visit that ends without one (walked away): the cool-down holds its full 6 s.
+    r.at(Duration::from_secs(31), I::Tick);
+    assert_eq!((r.commits().len(), r.flow.stage()), (2, Stage::Question));
+    r.at(Duration::from_secs(1), I::Answer(V::Scale(4)));
+    assert!(!r.flow.view().answered);
+    assert_eq!(r.flow.taps_rejected(), 1, "inside the cool-down after a commit without a thank-you");
+    r.at(Duration::from_secs(5), I::Answer(V::Scale(4)));
+    assert!(r.flow.view().answered, "past the cool-down");
 }
 
 #[test]

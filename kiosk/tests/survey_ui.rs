@@ -1,6 +1,7 @@
 //! The feedback terminal and the self-service pop-up through the real Slint UI (testing
 //! backend, software renderer): find by accessible label, click, assert what reached the
-//! outbox (a recording [`FeedbackSink`]); the 48 px rule on every question kind; reference
+//! outbox (a recording [`FeedbackSink`]); the pop-up's window mapped only while a visit is on
+//! screen; the 48 px rule on every question kind; reference
 //! screenshots of both modes in fi and en (`docs/kiosk-feedback-*.png`,
 //! `docs/kiosk-survey-*.png`, `UPDATE_SCREENSHOTS=1` to accept changes).
 
@@ -51,13 +52,18 @@ pub struct SurveyHarness {
 
 impl SurveyHarness {
     pub fn feedback(size: (u32, u32)) -> Self {
-        Self::new(SurveyMode::Feedback, "exit", size)
+        Self::new(SurveyMode::Feedback, "exit", size, false)
     }
     pub fn popup(size: (u32, u32)) -> Self {
-        Self::new(SurveyMode::Popup, "self-service", size)
+        Self::new(SurveyMode::Popup, "self-service", size, false)
+    }
+    /// The pop-up on a screen of its own (`[survey] always_visible = true`).
+    pub fn popup_always_visible(size: (u32, u32)) -> Self {
+        Self::new(SurveyMode::Popup, "self-service", size, true)
     }
 
-    fn new(mode: SurveyMode, id: &str, size: (u32, u32)) -> Self {
+    /// The controller maps and unmaps the window itself; the harness never calls `show()`.
+    fn new(mode: SurveyMode, id: &str, size: (u32, u32), always_visible: bool) -> Self {
         init_backend();
         let window = KioskWindow::new().unwrap();
         window.window().set_size(slint::PhysicalSize::new(size.0, size.1));
@@ -74,6 +80,7 @@ impl SurveyHarness {
             survey: SurveyId::new(id).unwrap(),
             active: Duration::from_secs(60),
             idle: Duration::from_secs(20),
+            always_visible,
         };
         let kiosk = SurveyKiosk::new(
             window,
@@ -84,7 +91,6 @@ impl SurveyHarness {
             rx,
             Box::new(clock.clone()),
         );
-        kiosk.window().show().unwrap();
         Self { kiosk, sink, clock, inbox }
     }
 
@@ -123,6 +129,10 @@ impl SurveyHarness {
     pub fn stage(&self) -> Stage {
         self.kiosk.flow().stage()
     }
+    /// Whether the window is mapped (the testing backend tracks `show()` / `hide()`).
+    pub fn visible(&self) -> bool {
+        self.kiosk.window().window().is_visible()
+    }
     pub fn page(&self) -> Page {
         self.kiosk.window().global::<aula_kiosk::KioskAdapter>().get_page()
     }
@@ -136,6 +146,7 @@ fn values(a: &FeedbackAnswer) -> Vec<(String, V)> {
 fn feedback_terminal_every_question_kind_through_the_ui_reaches_the_outbox_once() {
     let h = SurveyHarness::feedback((800, 480));
     assert_eq!(h.page(), Page::Feedback);
+    assert!(h.visible(), "the feedback terminal is always on screen");
     // The first question and the language buttons are on screen from the start.
     assert!(h.has("Kuinka tyytyväinen olit palveluun tänään?") && h.has("Suomi") && h.has("English"));
     h.click("English");
@@ -192,14 +203,16 @@ fn feedback_taps_on_the_same_smiley_are_one_answer_and_the_refusals_are_reported
     assert_eq!(h.answers().len(), 1);
     assert_eq!(values(&h.answers()[0]), vec![("csat".into(), V::Scale(4))]);
     h.advance(Duration::from_secs(5));
-    // Inside the cool-down (6 s after the answer): refused and counted.
+    // The next visitor, half a second after the first question came back: the tap is taken
+    // (the thank-you was the cool-down; it used to be refused without a word until 6 s).
     h.clock.advance(Duration::from_millis(500));
     i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(500));
     h.find("Tyytyväinen").mock_single_click(PointerEventButton::Left);
-    assert_eq!(h.answers().len(), 1);
-    assert_eq!(h.kiosk.flow().taps_rejected(), 5);
+    assert!(h.kiosk.flow().view().answered, "the next visitor's first tap starts a visit");
+    assert_eq!(h.kiosk.flow().taps_rejected(), 4);
     h.advance(Duration::from_secs(60));
-    assert_eq!(*h.sink.events.lock().unwrap(), vec![DeviceEvent::TapsRejected { count: 5 }]);
+    assert_eq!(h.answers().len(), 2, "the second visitor walked away: sent");
+    assert_eq!(*h.sink.events.lock().unwrap(), vec![DeviceEvent::TapsRejected { count: 4 }]);
 }
 
 #[test]
@@ -256,6 +269,78 @@ fn survey_pop_up_opens_on_the_hub_command_and_the_socket_and_asks_the_follow_up_
     assert!(h.has("Thank you for your answer!"));
     h.advance(Duration::from_secs(5));
     assert_eq!(h.stage(), Stage::Hidden);
+}
+
+#[test]
+fn survey_pop_up_window_is_mapped_only_while_a_visit_is_on_screen() {
+    let h = SurveyHarness::popup((800, 480));
+    assert!(!h.visible(), "nothing covers the self-service application before a trigger");
+    h.advance(Duration::from_secs(120));
+    assert!(!h.visible(), "ticks alone do not map it");
+    // The hub's command maps it; "No thanks" unmaps it.
+    h.inbox.send(Incoming::ShowSurvey(SurveyId::new("self-service").unwrap()));
+    h.kiosk.pump();
+    assert!(h.visible(), "ShowSurvey maps the window");
+    h.click("Ei kiitos");
+    assert!(!h.visible(), "dismissed: unmapped");
+    // The real trigger socket, as the self-service application uses it.
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = h.inbox.clone();
+    let socket = aula_kiosk::trigger::TriggerSocket::start(&dir.path().join("survey.sock"), move |t| {
+        inbox.send(Incoming::Trigger(t))
+    })
+    .unwrap();
+    let mut conn = std::os::unix::net::UnixStream::connect(socket.path()).unwrap();
+    let mut reply = std::io::BufReader::new(conn.try_clone().unwrap());
+    let mut send = |line: &str| {
+        use std::io::{BufRead, Write};
+        writeln!(conn, "{line}").unwrap();
+        let mut answer = String::new();
+        reply.read_line(&mut answer).unwrap();
+        assert_eq!(answer.trim(), "ok", "{line}");
+        assert!(h.kiosk.pump_wait(Duration::from_secs(5)) >= 1, "{line} did not arrive");
+    };
+    send("show vero");
+    assert!(h.visible(), "`show` on the socket maps the window");
+    // A finished visit: on screen through the thank-you, unmapped when it ends.
+    h.click("Hoidettu");
+    h.click("Kyllä");
+    h.click("Helppo");
+    assert_eq!((h.stage(), h.answers().len()), (Stage::Thanks, 1));
+    assert!(h.visible(), "the thank-you is on screen");
+    h.advance(Duration::from_secs(5));
+    assert!(!h.visible(), "thank-you done: unmapped");
+    // Untouched, it closes by itself.
+    send("show");
+    assert!(h.visible());
+    h.advance(Duration::from_secs(46));
+    assert!(!h.visible(), "timed out: unmapped");
+    // Walked away after one answer: sent, unmapped, no thank-you.
+    send("show");
+    h.click("Hoidettu");
+    h.advance(Duration::from_secs(31));
+    assert_eq!((h.stage(), h.answers().len()), (Stage::Hidden, 2));
+    assert!(!h.visible(), "walked away: unmapped");
+    // The window manager's close button is "No thanks": unmapped, the kiosk keeps running.
+    send("show");
+    assert!(h.visible());
+    h.kiosk.window().window().dispatch_event(slint::platform::WindowEvent::CloseRequested);
+    assert_eq!(h.stage(), Stage::Hidden);
+    assert!(!h.visible(), "closed: unmapped");
+    send("show");
+    assert!(h.visible(), "and it opens again on the next trigger");
+}
+
+#[test]
+fn survey_pop_up_on_a_dedicated_screen_stays_mapped_between_surveys() {
+    let h = SurveyHarness::popup_always_visible((800, 480));
+    assert!(h.visible(), "always_visible: on screen before any trigger");
+    assert_eq!(h.stage(), Stage::Hidden);
+    h.inbox.send(Incoming::Trigger(Trigger::Show(None)));
+    h.kiosk.pump();
+    h.click("Ei kiitos");
+    assert_eq!(h.stage(), Stage::Hidden);
+    assert!(h.visible(), "dismissed, still mapped");
 }
 
 #[test]

@@ -180,6 +180,7 @@ fn feedback_commits(tmp: &tempfile::TempDir, port: u16, visits: usize) -> anyhow
         survey: settings.id.clone(),
         active: settings.active,
         idle: settings.idle,
+        always_visible: settings.always_visible,
     };
     let window = KioskWindow::new()?;
     window.window().set_size(slint::PhysicalSize::new(800, 480));
