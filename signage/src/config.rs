@@ -8,6 +8,9 @@
 //! device = "wall-1"
 //! broker_host = "localhost"
 //! broker_port = 1883
+//! state_dir = "var/wall-1"   # the device link's outbox (default var/<device>)
+//! keepalive_s = 5            # the hub sees a dead wall ~1.5× this after it vanishes
+//! health_interval_s = 60     # 0 = no health reports
 //!
 //! [signage]
 //! mode = "wall"              # or "counter"
@@ -53,6 +56,12 @@ struct RawAgent {
     broker_host: String,
     #[serde(default = "default_port")]
     broker_port: u16,
+    /// Where the device link keeps its durable outbox; default `var/<device>`.
+    state_dir: Option<PathBuf>,
+    #[serde(default = "default_keepalive")]
+    keepalive_s: u64,
+    #[serde(default = "default_health")]
+    health_interval_s: u64,
 }
 
 fn default_host() -> String {
@@ -60,6 +69,12 @@ fn default_host() -> String {
 }
 fn default_port() -> u16 {
     1883
+}
+fn default_keepalive() -> u64 {
+    5
+}
+fn default_health() -> u64 {
+    60
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,13 +118,37 @@ fn default_tz() -> String {
     "Europe/Helsinki".into()
 }
 
-/// How the MQTT link is set up.
+/// How the device link (`aula-agent`) is set up.
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
     pub site: SiteId,
     pub device: DeviceId,
     pub broker_host: String,
     pub broker_port: u16,
+    /// Holds `outbox.sqlite`, the agent's durable outbox (command results).
+    pub state_dir: PathBuf,
+    /// MQTT keepalive; the broker publishes the wall's `Offline` last will ~1.5× this after
+    /// it vanishes.
+    pub keepalive_s: u16,
+    /// Period of the health report; 0 turns it off.
+    pub health_interval_s: u64,
+}
+
+impl LinkConfig {
+    /// The agent's config for this wall: kind `signage`, outbox in `state_dir`.
+    pub fn agent_config(&self) -> aula_agent::AgentConfig {
+        let mut cfg = aula_agent::AgentConfig::new(
+            self.site.clone(),
+            self.device.clone(),
+            aula_protocol::DeviceKind::Signage,
+            &self.broker_host,
+            self.broker_port,
+            self.state_dir.join("outbox.sqlite"),
+        );
+        cfg.keepalive_s = self.keepalive_s;
+        cfg.health_interval_s = self.health_interval_s;
+        cfg
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,14 +197,40 @@ impl Config {
             found: found.to_owned(),
         };
         let a = raw.agent;
+        let device = DeviceId::new(&a.device)
+            .map_err(|_| bad("agent.device", "a device id: lowercase letters a-z, digits, '-' or '_'", &a.device))?;
+        if a.broker_host.trim().is_empty() {
+            return Err(bad("agent.broker_host", "a host name or IP address such as \"localhost\"", &a.broker_host));
+        }
+        if a.broker_port == 0 {
+            return Err(bad("agent.broker_port", "a TCP port 1-65535 (1883 by convention)", "0"));
+        }
+        if !(1..=600).contains(&a.keepalive_s) {
+            return Err(bad("agent.keepalive_s", "seconds between 1 and 600", &a.keepalive_s.to_string()));
+        }
+        if a.health_interval_s > 86_400 {
+            return Err(bad(
+                "agent.health_interval_s",
+                "seconds between 0 (off) and 86400",
+                &a.health_interval_s.to_string(),
+            ));
+        }
+        let state_dir = match a.state_dir {
+            Some(d) if d.as_os_str().is_empty() => {
+                return Err(bad("agent.state_dir", "a directory for the outbox such as \"var/wall-1\"", ""));
+            }
+            Some(d) => d,
+            None => PathBuf::from("var").join(device.as_str()),
+        };
         let link = LinkConfig {
             site: SiteId::new(&a.site)
                 .map_err(|_| bad("agent.site", "a site id: lowercase letters a-z, digits, '-' or '_'", &a.site))?,
-            device: DeviceId::new(&a.device).map_err(|_| {
-                bad("agent.device", "a device id: lowercase letters a-z, digits, '-' or '_'", &a.device)
-            })?,
+            device,
             broker_host: a.broker_host,
             broker_port: a.broker_port,
+            state_dir,
+            keepalive_s: a.keepalive_s as u16,
+            health_interval_s: a.health_interval_s,
         };
         let s = raw.signage;
         let orientation = match s.orientation.as_str() {
@@ -256,6 +321,27 @@ languages = ["fi", "sv", "en"]
         assert_eq!(c.mode, Mode::Wall(Orientation::Portrait));
         assert_eq!((c.rotate_s, c.stale_after_s, c.chime), (8, 30, false));
         assert_eq!(c.link.broker_port, 1883);
+        assert_eq!(c.link.state_dir, Path::new("var/wall-1"));
+        let agent = c.link.agent_config();
+        assert_eq!(agent.kind, aula_protocol::DeviceKind::Signage);
+        assert_eq!(agent.outbox_path, Path::new("var/wall-1/outbox.sqlite"));
+        assert_eq!((agent.keepalive_s, agent.health_interval_s), (5, 60));
+    }
+
+    /// The configs shipped in `config/` (the lobby script runs `wall-1.toml`) must start.
+    #[test]
+    fn shipped_configs_are_valid() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+        for (name, mode) in [
+            ("wall-1", Mode::Wall(Orientation::Landscape)),
+            ("wall-2", Mode::Wall(Orientation::Portrait)),
+            ("counter-3", Mode::Counter(CounterId::new("3").unwrap())),
+        ] {
+            let c = Config::load(&root.join(format!("{name}.toml"))).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(c.mode, mode);
+            assert_eq!(c.link.device.as_str(), name);
+            assert_eq!(c.link.state_dir, Path::new("var").join(name));
+        }
     }
 
     #[test]
@@ -270,5 +356,10 @@ languages = ["fi", "sv", "en"]
         check(&GOOD.replace("wall-1", "Wall 1"), "agent.device", "device id");
         check(&format!("{GOOD}rotate_s = 0\n"), "signage.rotate_s", "between 1 and 3600");
         check(&format!("{GOOD}colour = 1\n"), "colour", "unknown field");
+        let agent = |line: &str| GOOD.replace("device = \"wall-1\"", &format!("device = \"wall-1\"\n{line}"));
+        check(&agent("keepalive_s = 0"), "agent.keepalive_s", "between 1 and 600");
+        check(&agent("broker_port = 0"), "agent.broker_port", "TCP port");
+        check(&agent("state_dir = \"\""), "agent.state_dir", "directory");
+        check(&agent("outbox = \"x\""), "outbox", "unknown field");
     }
 }

@@ -9,7 +9,11 @@
 //!   instant anything changes by itself.
 //! - [`ui::SignageUi`] — the thin Slint adapter (`ui/`): copies views into the `WallAdapter`
 //!   / `CounterAdapter` globals and sleeps until the next change.
-//! - [`feed::MqttFeed`] — subscribes to the site's queue topics behind the [`feed::Feed`] seam.
+//! - [`agent_feed::AgentFeed`] — the site link through the shared device runtime `aula-agent`
+//!   behind the [`feed::Feed`] seam: queue state, calls, hub status and signs of life in;
+//!   retained `Online` status (kind `signage`) with an `Offline` last will, periodic health,
+//!   and hub commands (restart, reload config, reboot; the rest reported as not applicable)
+//!   out. [`feed::DemoFeed`] plays the example site for `--demo`.
 //! - [`config::Config`] — the device's TOML file, validated once at start.
 //! - [`fixture`] — the example site's queue state (screenshots, bench, `--demo`).
 //!
@@ -28,6 +32,7 @@
 //! assert_eq!(view.history[0].number, "P112");
 //! ```
 
+pub mod agent_feed;
 pub mod config;
 pub mod feed;
 pub mod fixture;

@@ -1,12 +1,14 @@
 //! `aula-signage --config config/wall-1.toml`: reads the device config, opens the wall or the
-//! counter display, and feeds it from the site's MQTT broker. All behaviour lives in the
-//! library; this file only wires it together.
+//! counter display, and feeds it through the device runtime `aula-agent` (status, last will,
+//! health and hub commands like every other device). All behaviour lives in the library; this
+//! file only wires it together.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
+use aula_signage::agent_feed::AgentFeed;
 use aula_signage::config::Config;
-use aula_signage::feed::{DemoFeed, MqttFeed};
+use aula_signage::feed::DemoFeed;
 use aula_signage::ui::{SignageUi, system_clock};
 use aula_signage::wall::WallState;
 use clap::Parser;
@@ -45,7 +47,13 @@ fn main() -> anyhow::Result<()> {
     if args.demo {
         DemoFeed::default().spawn(forward);
     } else {
-        MqttFeed::new(cfg.link.clone(), std::time::Duration::from_secs(cfg.stale_after_s)).spawn(forward);
+        // Made here so a bad directory is a clear error at start, not a wall that goes stale.
+        std::fs::create_dir_all(&cfg.link.state_dir).with_context(|| {
+            format!("{}: key `agent.state_dir`: cannot create {}", args.config.display(), cfg.link.state_dir.display())
+        })?;
+        AgentFeed::new(cfg.link.agent_config(), std::time::Duration::from_secs(cfg.stale_after_s))
+            .with_config_file(args.config.clone())
+            .spawn(forward);
     }
     tracing::info!(mode = ?cfg.mode, "signage started");
     ui.show()?;

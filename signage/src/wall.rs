@@ -436,7 +436,7 @@ impl WallState {
         if let Some(s) = &self.state {
             all.extend(s.calls.iter());
         }
-        all.sort_by(|a, b| b.called_at.cmp(&a.called_at));
+        all.sort_by_key(|c| std::cmp::Reverse(c.called_at));
         let mut seen = Vec::<TicketId>::new();
         all.retain(|c| {
             if skip(&c.ticket) || seen.contains(&c.ticket) {

@@ -52,10 +52,12 @@ pub fn topics() -> Topics {
     Topics::new(SiteId::new("lahti").unwrap())
 }
 
-/// A private Mosquitto on a free port, stopped (by its PID) when dropped.
+/// A private Mosquitto on a free port, stopped (by its PID) when dropped, and a state
+/// directory for the wall's outbox.
 pub struct Broker {
     child: Child,
     pub port: u16,
+    state: tempfile::TempDir,
 }
 
 impl Broker {
@@ -76,7 +78,7 @@ impl Broker {
             assert!(Instant::now() < deadline, "mosquitto did not start on {port}");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Self { child, port }
+        Self { child, port, state: tempfile::tempdir().unwrap() }
     }
 
     pub fn link(&self) -> LinkConfig {
@@ -85,6 +87,9 @@ impl Broker {
             device: aula_protocol::DeviceId::new("wall-test").unwrap(),
             broker_host: "127.0.0.1".into(),
             broker_port: self.port,
+            state_dir: self.state.path().join("wall-test"),
+            keepalive_s: 5,
+            health_interval_s: 60,
         }
     }
 

@@ -1,12 +1,13 @@
-//! A call published on a real Mosquitto appears on the wall, is announced twice, then moves
+//! Through the wall's device link (`AgentFeed` on `aula-agent`): a call published on a real
+//! Mosquitto appears on the wall, is announced twice, then moves
 //! to history; the stale-data notice appears when the broker goes silent and clears by
 //! itself when it comes back.
 
 use std::time::Duration;
 
 use aula_protocol::{CallKind, HubStatus, Topic};
+use aula_signage::agent_feed::AgentFeed;
 use aula_signage::config::{Mode, Orientation};
-use aula_signage::feed::MqttFeed;
 use aula_signage::wall::Timing;
 use aula_signage::{WallAdapter, fixture};
 use i_slint_backend_testing::ElementHandle;
@@ -32,7 +33,7 @@ fn a_call_on_mosquitto_is_announced_twice_then_moves_to_history() {
     // The wall's clock runs on Slint's mock time from the fixture's moment.
     let ui = signage(Mode::Wall(Orientation::Landscape), &["en"], fixture::now(), Timing::default(), (1920, 1080));
     let (tx, rx) = std::sync::mpsc::channel();
-    MqttFeed::new(broker.link(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
+    AgentFeed::new(broker.link().agent_config(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
     let adapter = ui.wall().unwrap().global::<WallAdapter>();
     pump_until(&ui, &rx, 10, || adapter.get_services().row_count() == 8);
     assert_eq!(value_of(&ui, "Previous call")[0], "P112 Counter 1");
@@ -88,7 +89,7 @@ fn stale_notice_appears_when_the_broker_goes_silent_and_clears_by_itself() {
 
     let ui = signage(Mode::Wall(Orientation::Landscape), &["en"], fixture::now(), Timing::default(), (1920, 1080));
     let (tx, rx) = std::sync::mpsc::channel();
-    MqttFeed::new(broker.link(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
+    AgentFeed::new(broker.link().agent_config(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
     let adapter = ui.wall().unwrap().global::<WallAdapter>();
     pump_until(&ui, &rx, 10, || adapter.get_services().row_count() == 8);
     let stale_shown = || ElementHandle::find_by_accessible_label(ui.wall().unwrap(), STALE).next().is_some();

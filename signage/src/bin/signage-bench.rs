@@ -3,7 +3,9 @@
 //! - call made at the hub → number drawn on the wall, through a private Mosquitto: p50/p99;
 //! - the wall's memory (RSS);
 //! - CPU when idle (nothing published for 10 s; clock, language rotation and broker
-//!   keep-alives still run), from `/proc/self/stat`.
+//!   keep-alives and the device link's health report still run), from `/proc/self/stat`.
+//!
+//! The wall is fed through `AgentFeed` (the shared device runtime), as in production.
 //!
 //! The wall runs headless on Slint's software renderer (what a Pi without a GPU uses) in a
 //! hand-written event loop that renders only when something changed, exactly like the real
@@ -21,8 +23,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aula_protocol::{CallKind, DeviceId, Envelope, Lang, SiteId, Topic, Topics};
+use aula_signage::agent_feed::AgentFeed;
 use aula_signage::config::{LinkConfig, Mode, Orientation};
-use aula_signage::feed::MqttFeed;
 use aula_signage::ui::{SignageUi, system_clock};
 use aula_signage::wall::{Input, Timing, WallState};
 use aula_signage::{WallAdapter, fixture};
@@ -106,9 +108,14 @@ fn run(port: u16) -> anyhow::Result<()> {
         device: DeviceId::new("wall-bench")?,
         broker_host: "127.0.0.1".into(),
         broker_port: port,
+        // A fresh outbox per run, as on a wall's first start.
+        state_dir: std::env::temp_dir().join(format!("signage-bench-{}", std::process::id())),
+        keepalive_s: 5,
+        health_interval_s: 60,
     };
+    let state_dir = link.state_dir.clone();
     let (tx, rx) = std::sync::mpsc::channel::<Input>();
-    MqttFeed::new(link, Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
+    AgentFeed::new(link.agent_config(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
 
     // The hub: a plain client publishing the state, then calls, recording when each was sent.
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
@@ -212,5 +219,6 @@ fn run(port: u16) -> anyhow::Result<()> {
         format!("CPU when idle ({secs:.0} s, {idle_frames} frames drawn)"),
         format!("{idle_cpu:.2} %")
     );
+    let _ = std::fs::remove_dir_all(&state_dir);
     Ok(())
 }
