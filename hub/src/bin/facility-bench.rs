@@ -9,7 +9,8 @@
 //! emptying over the API, which clears it → wait until cleared. The poll itself adds up to
 //! one HTTP round trip (~0.3 ms) to each sample.
 
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -30,41 +31,6 @@ struct Args {
 
 const TARGET_P99_MS: f64 = 200.0;
 
-struct Broker(Child);
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn start_mosquitto(dir: &std::path::Path) -> anyhow::Result<(Broker, u16)> {
-    let port = free_port()?;
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\n"),
-    )?;
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting mosquitto (apt-get install mosquitto)")?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        anyhow::ensure!(Instant::now() < deadline, "mosquitto did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok((Broker(child), port))
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -83,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let (_broker, port) = start_mosquitto(dir.path())?;
+    let (_broker, port) = support::mosquitto(dir.path(), "")?;
 
     // The test site, but open on weekdays 08:00-16:30 only: the clock below is at night.
     let all_day = r#"hours = { mon = ["00:00-24:00"], tue = ["00:00-24:00"], wed = ["00:00-24:00"], thu = ["00:00-24:00"], fri = ["00:00-24:00"], sat = ["00:00-24:00"], sun = ["00:00-24:00"] }"#;

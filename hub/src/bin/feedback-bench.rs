@@ -12,8 +12,9 @@
 //!   file through `DeviceStore::store_batch` (the same code the ingest loop calls), then the
 //!   month is queried for all services, by service, and by service and hour.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,29 +47,6 @@ struct Args {
     /// Site and survey files.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../config"))]
     config: PathBuf,
-}
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wait_port(port: u16) -> anyhow::Result<()> {
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(20) {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    bail!("nothing listens on {port}")
 }
 
 /// A publishing client, connected.
@@ -134,25 +112,10 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
 
     // 1. Ingest through Mosquitto.
-    let mport = free_port();
-    let mconf = dir.path().join("mosquitto.conf");
-    std::fs::write(
-        &mconf,
-        format!(
-            "listener {mport} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 1000000\nmax_inflight_messages {}\n",
-            args.inflight
-        ),
+    let (_mosquitto, mport) = support::mosquitto(
+        dir.path(),
+        &format!("max_queued_messages 1000000\nmax_inflight_messages {}\n", args.inflight),
     )?;
-    let _mosquitto = Killed(
-        Command::new("mosquitto")
-            .arg("-c")
-            .arg(&mconf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting mosquitto")?,
-    );
-    wait_port(mport)?;
     // The rate limit is lifted: bench terminals publish far faster than customers answer,
     // and flagged answers would skip most of the counting work being measured.
     std::fs::write(

@@ -10,8 +10,10 @@
 //!   with the ratio to raw Mosquitto (target ≥ 2,000 msg/s);
 //! - the hub's peak RSS during that load (target < 50 MB).
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -23,6 +25,7 @@ use aula_protocol::{
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use clap::Parser;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use support::{Killed, free_port, wait_port};
 use tokio::sync::mpsc;
 
 #[derive(Debug, Parser)]
@@ -101,29 +104,6 @@ fn build_log(db: &std::path::Path, site: &SiteConfig, events: u64) -> anyhow::Re
     Ok(e.state().events)
 }
 
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wait_port(port: u16) -> anyhow::Result<()> {
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(20) {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    bail!("nothing listens on {port}")
-}
-
 fn rss_kb(pid: u32) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
@@ -181,25 +161,10 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Private Mosquitto.
-    let mport = free_port();
-    let mconf = dir.path().join("mosquitto.conf");
-    std::fs::write(
-        &mconf,
-        format!(
-            "listener {mport} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 1000000\nmax_inflight_messages {}\n",
-            args.inflight
-        ),
+    let (_mosquitto, mport) = support::mosquitto(
+        dir.path(),
+        &format!("max_queued_messages 1000000\nmax_inflight_messages {}\n", args.inflight),
     )?;
-    let _mosquitto = Killed(
-        Command::new("mosquitto")
-            .arg("-c")
-            .arg(&mconf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting mosquitto")?,
-    );
-    wait_port(mport)?;
 
     // Hub child.
     std::fs::write(dir.path().join("site.toml"), aula_hub::testsite::SITE_TOML)?;
