@@ -2,9 +2,7 @@
 //! compared with docs/kiosk-<screen>-<lang>-<w>x<h>.png within a tolerance (fonts are
 //! embedded, so differences mean the UI changed). `UPDATE_SCREENSHOTS=1` rewrites them.
 
-use std::path::PathBuf;
-
-use crate::common::{Harness, HubMode};
+use crate::common::{Harness, HubMode, diff, docs};
 use slint::ComponentHandle;
 
 type Setup = fn(&Harness);
@@ -62,23 +60,6 @@ impl Harness {
     fn label<'a>(&self, en: &'a str, fi: &'a str) -> &'a str {
         if self.kiosk.flow().lang().as_str() == "en" { en } else { fi }
     }
-}
-
-fn docs() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs"))
-}
-
-/// Share of pixels that differ by more than a small amount in any channel.
-fn diff(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
-    if a.dimensions() != b.dimensions() {
-        return 1.0;
-    }
-    let bad = a
-        .pixels()
-        .zip(b.pixels())
-        .filter(|(p, q)| p.0.iter().zip(q.0.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
-        .count();
-    bad as f64 / (a.width() * a.height()) as f64
 }
 
 #[test]

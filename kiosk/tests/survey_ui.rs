@@ -19,7 +19,7 @@ use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use slint::ComponentHandle;
 use slint::platform::PointerEventButton;
 
-use crate::common::{init_backend, morning};
+use crate::common::{diff, docs, init_backend, morning};
 use crate::survey::{config, survey};
 
 /// Records what would go into the outbox; can be told to fail (a broken disk).
@@ -414,22 +414,6 @@ fn every_survey_control_has_a_label_and_a_48px_target() {
         }
         assert!(checked >= 3, "{name}: only {checked} controls found");
     }
-}
-
-fn docs() -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs"))
-}
-
-fn diff(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
-    if a.dimensions() != b.dimensions() {
-        return 1.0;
-    }
-    let bad = a
-        .pixels()
-        .zip(b.pixels())
-        .filter(|(p, q)| p.0.iter().zip(q.0.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
-        .count();
-    bad as f64 / (a.width() * a.height()) as f64
 }
 
 #[test]
