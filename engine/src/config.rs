@@ -103,7 +103,7 @@ impl SiteConfig {
         struct Doc {
             site: Option<RawSite>,
         }
-        let syntax = |key: String, message: String| ConfigError::Syntax { origin: origin.to_owned(), key, message };
+        let syntax = |key: String, message: String| ConfigError::Syntax { file: origin.to_owned(), key, message };
         let de =
             toml::Deserializer::parse(text).map_err(|e| syntax(line_of(text, e.span()), e.message().to_owned()))?;
         let doc: Doc = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -112,7 +112,7 @@ impl SiteConfig {
             syntax(if path == "." { line_of(text, inner.span()) } else { path }, inner.message().to_owned())
         })?;
         let raw = doc.site.ok_or_else(|| ConfigError::Invalid {
-            origin: origin.to_owned(),
+            file: origin.to_owned(),
             key: "site".into(),
             expected: "a [site] table".into(),
             found: "none".into(),
@@ -125,7 +125,7 @@ impl SiteConfig {
         let origin =
             path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
         let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::Read { origin: path.display().to_string(), message: e.to_string() })?;
+            .map_err(|e| ConfigError::Read { file: path.display().to_string(), message: e.to_string() })?;
         Self::from_toml(&text, &origin)
     }
 
@@ -261,7 +261,7 @@ struct Check<'a> {
 impl Check<'_> {
     fn bad(&self, key: impl Into<String>, expected: impl Into<String>, found: impl std::fmt::Display) -> ConfigError {
         ConfigError::Invalid {
-            origin: self.origin.to_owned(),
+            file: self.origin.to_owned(),
             key: key.into(),
             expected: expected.into(),
             found: found.to_string(),

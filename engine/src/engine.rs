@@ -22,6 +22,21 @@ use crate::ticket::Ticket;
 use crate::ticket::{Action, CancelReason, Phase};
 use crate::wait::{WaitInputs, estimate, service_stats};
 
+/// How far ahead of the hub a kiosk's clock may be when it records an offline ticket.
+pub const OFFLINE_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
+/// How old an offline ticket record may be when it reaches the hub (a kiosk's outbox can hold
+/// one through a long outage; older ones are a wrong clock, not a customer).
+pub const OFFLINE_MAX_AGE: TimeDelta = TimeDelta::days(7);
+
+/// The text of a panic payload (what `panic!` was given).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
 /// A ticket named by id or by today's number (what staff type).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketRef {
@@ -92,8 +107,25 @@ impl Engine {
             self.poisoned = false;
         }
         self.batch_depth += 1;
-        let r = f(self);
+        // A panic anywhere inside (a bug, or a value no check foresaw) must not leave the
+        // transaction open or the depth raised: every later write would join a transaction
+        // that is never committed (tickets answered but never stored, numbers issued twice
+        // after a restart). The outermost batch rolls back, re-derives the state from the
+        // log and reports the panic as an error; inner ones pass it up.
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
         self.batch_depth -= 1;
+        let r = match r {
+            Ok(r) => r,
+            Err(payload) if self.batch_depth > 0 => std::panic::resume_unwind(payload),
+            Err(payload) => {
+                self.store.rollback();
+                self.poisoned = false;
+                let message = panic_message(payload.as_ref());
+                tracing::error!(panic = %message, "a panic inside an engine batch; batch rolled back");
+                self.rebuild()?;
+                return Err(EngineError::Panicked(message));
+            }
+        };
         if self.batch_depth > 0 {
             return Ok(r);
         }
@@ -113,7 +145,7 @@ impl Engine {
         Ok(r)
     }
 
-    /// Re-derives the state from the log (after a failed commit).
+    /// Re-derives the state from the log (after a failed commit or a panic).
     fn rebuild(&mut self) -> Result<(), EngineError> {
         let mut state = State::with_capacity(self.store.event_count()?);
         self.store.replay(|ev| state.apply_owned(ev))?;
@@ -266,6 +298,28 @@ impl Engine {
         if let Some(a) = self.repeated(request) {
             return Ok(a);
         }
+        if issued_at > now + OFFLINE_CLOCK_SKEW {
+            return Err(Rejection::BadRequest {
+                message: format!(
+                    "offline ticket {number}: issued_at {} is ahead of the hub's clock ({}) by more than {} minutes",
+                    issued_at.to_rfc3339(),
+                    now.to_rfc3339(),
+                    OFFLINE_CLOCK_SKEW.num_minutes()
+                ),
+            });
+        }
+        if issued_at < now - OFFLINE_MAX_AGE {
+            return Err(Rejection::BadRequest {
+                message: format!(
+                    "offline ticket {number}: issued_at {} is more than {} days before the hub's clock ({})",
+                    issued_at.to_rfc3339(),
+                    OFFLINE_MAX_AGE.num_days(),
+                    now.to_rfc3339()
+                ),
+            });
+        }
+        // A kiosk clock a little ahead counts as now (never queue from the future).
+        let issued_at = issued_at.min(now);
         let svc = self.service_cfg(service)?;
         if number.prefix != svc.prefix {
             return Err(Rejection::BadRequest {
@@ -286,7 +340,7 @@ impl Engine {
             lane,
             needs,
             day,
-            queued_at: issued_at.min(now),
+            queued_at: issued_at,
             booked_at: None,
             booking: None,
             people_ahead: ahead,

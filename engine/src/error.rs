@@ -7,29 +7,8 @@ use thiserror::Error;
 
 use crate::ticket::Action;
 
-/// A site configuration that cannot be used. Always names the file and the key.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum ConfigError {
-    /// Reading the file failed.
-    #[error("{origin}: cannot read: {message}")]
-    Read { origin: String, message: String },
-    /// Not TOML at all, or a value of the wrong type.
-    #[error("{origin}: {key}: {message}")]
-    Syntax { origin: String, key: String, message: String },
-    /// Well-formed TOML with a value we cannot use.
-    #[error("{origin}: {key}: expected {expected}, found {found}")]
-    Invalid { origin: String, key: String, expected: String, found: String },
-}
-
-impl ConfigError {
-    /// The dotted key path the error is about (e.g. `site.services[3].prefix`).
-    pub fn key(&self) -> &str {
-        match self {
-            ConfigError::Read { .. } => "",
-            ConfigError::Syntax { key, .. } | ConfigError::Invalid { key, .. } => key,
-        }
-    }
-}
+/// A site configuration that cannot be used: the workspace's one config error.
+pub use aula_conf::ConfigError;
 
 /// Why the store failed. Wraps SQLite errors and log records that cannot be decoded.
 #[derive(Debug, Error)]
@@ -73,6 +52,10 @@ pub enum EngineError {
     Ics(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A bug panicked inside a batch; the batch was rolled back and the state re-derived
+    /// from the log.
+    #[error("internal error (rolled back): {0}")]
+    Panicked(String),
 }
 
 impl From<rusqlite::Error> for EngineError {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use aula_protocol::Span;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Weekly opening spans (index 0 = Monday) with dated exceptions that replace a day's spans
@@ -90,7 +90,11 @@ pub fn local_to_utc(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 
 /// The site-local date of an instant (the "service day" tickets are numbered in).
 pub fn local_date(tz: Tz, at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&tz).date_naive()
+    // Not `at.with_timezone(&tz).date_naive()`: that panics when the local time falls outside
+    // chrono's range (a time near its end, as a crafted message can carry). Clamped instead.
+    let utc = at.naive_utc();
+    let offset = tz.offset_from_utc_datetime(&utc).fix();
+    utc.checked_add_offset(offset).unwrap_or(utc).date()
 }
 
 /// Parses `"09:00-16:00"` into a span; `None` if malformed or not increasing.

@@ -7,6 +7,7 @@ mod config;
 mod flow;
 mod hours;
 mod props;
+mod robust;
 mod sim;
 mod store;
 mod wait;

@@ -79,6 +79,7 @@ impl From<HubError> for Failure {
                     EngineError::UnknownTicket(_) => (StatusCode::NOT_FOUND, "unknown_ticket"),
                     EngineError::Ics(_) => (StatusCode::BAD_REQUEST, "bad_calendar"),
                     EngineError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store"),
+                    EngineError::Panicked(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
                 };
                 fail(status, code, msg)
             }

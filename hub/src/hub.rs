@@ -154,7 +154,21 @@ impl Hub {
     pub fn answer_requests(&self, requests: &[Envelope<Request>]) -> Vec<Reply> {
         let now = self.now();
         let mut engine = self.engine();
-        let results = engine.batch(|e| requests.iter().map(|r| answer(e, r, now)).collect::<Vec<_>>());
+        let mut results = engine.batch(|e| requests.iter().map(|r| answer(e, r, now)).collect::<Vec<_>>());
+        if let Err(EngineError::Panicked(_)) = &results {
+            // One request broke the batch (and was rolled back with it): answer each on its
+            // own, so only the one that panics again is refused and the others are served.
+            Stats::inc(&self.stats.panics);
+            results = Ok(requests
+                .iter()
+                .map(|r| {
+                    engine.batch(|e| answer(e, r, now)).unwrap_or_else(|err| {
+                        tracing::error!(request = %r.id, device = %r.body.device, error = %err, "request refused");
+                        ReplyResult::Rejected(Rejection::Internal { message: err.to_string() })
+                    })
+                })
+                .collect());
+        }
         drop(engine);
         let results = match results {
             Ok(r) => r,
@@ -254,6 +268,17 @@ impl Hub {
         self.notify(Change::State);
     }
 
+    /// Runs one engine operation inside [`Engine::batch`]: its writes commit together, and a
+    /// panic inside rolls back and becomes an error instead of leaving the transaction open.
+    fn op<R>(&self, f: impl FnOnce(&mut Engine, DateTime<Utc>) -> R) -> Result<R, EngineError> {
+        let now = self.now();
+        let r = self.engine().batch(|e| f(e, now));
+        if let Err(EngineError::Panicked(_)) = &r {
+            Stats::inc(&self.stats.panics);
+        }
+        r
+    }
+
     fn called(&self, r: Result<CallEvent, EngineError>) -> Result<CallEvent, HubError> {
         let ev = r?;
         self.notify(Change::Call(ev.clone()));
@@ -267,78 +292,67 @@ impl Hub {
     }
 
     pub fn call_next(&self, counter: &CounterId, services: &[ServiceId]) -> Result<CallEvent, HubError> {
-        let now = self.now();
-        let r = self.engine().call_next(counter, services, now);
+        let r = self.op(|e, now| e.call_next(counter, services, now)).and_then(|r| r);
         self.called(r)
     }
 
     pub fn call_number(&self, counter: &CounterId, number: &TicketNumber) -> Result<CallEvent, HubError> {
-        let now = self.now();
-        let r = self.engine().call_number(counter, number, now);
+        let r = self.op(|e, now| e.call_number(counter, number, now)).and_then(|r| r);
         self.called(r)
     }
 
     pub fn recall(&self, counter: &CounterId) -> Result<CallEvent, HubError> {
-        let now = self.now();
-        let r = self.engine().recall(counter, now);
+        let r = self.op(|e, now| e.recall(counter, now)).and_then(|r| r);
         self.called(r)
     }
 
     pub fn start(&self, counter: &CounterId) -> Result<(), HubError> {
-        let now = self.now();
-        let r = self.engine().start(counter, now);
+        let r = self.op(|e, now| e.start(counter, now)).and_then(|r| r);
         self.changed(r)
     }
 
     pub fn finish(&self, counter: &CounterId) -> Result<(), HubError> {
-        let now = self.now();
-        let r = self.engine().finish(counter, now);
+        let r = self.op(|e, now| e.finish(counter, now)).and_then(|r| r);
         self.changed(r)
     }
 
     pub fn no_show(&self, counter: &CounterId) -> Result<(), HubError> {
-        let now = self.now();
-        let r = self.engine().no_show(counter, now);
+        let r = self.op(|e, now| e.no_show(counter, now)).and_then(|r| r);
         self.changed(r)
     }
 
     pub fn transfer(&self, ticket: TicketRef, to: &ServiceId) -> Result<IssuedTicket, HubError> {
-        let now = self.now();
-        let r = self.engine().transfer(ticket, to, now);
+        let r = self.op(|e, now| e.transfer(ticket, to, now)).and_then(|r| r);
         self.changed(r).map(|t| self.with_follow(t))
     }
 
     pub fn cancel(&self, ticket: TicketRef) -> Result<(), HubError> {
-        let now = self.now();
-        let mut engine = self.engine();
-        let id = engine.find(&ticket, now)?.id;
-        let r = engine.cancel(id, now);
-        drop(engine);
+        let r = self
+            .op(|e, now| {
+                let id = e.find(&ticket, now)?.id;
+                e.cancel(id, now)
+            })
+            .and_then(|r| r);
         self.changed(r)
     }
 
     /// Issues a walk-in ticket for a customer at a staff desk. `request` makes a retried
     /// HTTP call idempotent when the caller sends the same id.
     pub fn issue(&self, request: MessageId, service: &ServiceId, needs: Needs) -> Result<IssuedTicket, HubError> {
-        let now = self.now();
-        let r = self.engine().issue_ticket(request, service, needs, now);
-        let t = r.map_err(HubError::Rejected)?;
+        let t = self.op(|e, now| e.issue_ticket(request, service, needs, now))?.map_err(HubError::Rejected)?;
         self.notify(Change::State);
         Ok(self.with_follow(t))
     }
 
     pub fn check_in(&self, request: MessageId, code: &str, needs: Needs) -> Result<IssuedTicket, HubError> {
-        let now = self.now();
-        let r = self.engine().check_in(request, code, needs, now);
-        let t = r.map_err(HubError::Rejected)?;
+        let t = self.op(|e, now| e.check_in(request, code, needs, now))?.map_err(HubError::Rejected)?;
         self.notify(Change::State);
         Ok(self.with_follow(t))
     }
 
     /// Runs the engine's timers (no-show windows, day rollover). True if anything changed.
     pub fn tick(&self) -> bool {
-        let now = self.now();
-        let changed = self.engine().tick(now);
+        let changed = self.op(|e, now| e.tick(now)).unwrap_or_default();
         if !changed.is_empty() {
             tracing::debug!(tickets = changed.len(), "timers changed tickets");
             self.notify(Change::State);
@@ -347,8 +361,7 @@ impl Hub {
     }
 
     pub fn import_bookings(&self, ics: &str) -> Result<aula_engine::ImportSummary, HubError> {
-        let now = self.now();
-        let r = self.engine().import_bookings_ics(ics, now);
+        let r = self.op(|e, now| e.import_bookings_ics(ics, now)).and_then(|r| r);
         self.changed(r)
     }
 

@@ -37,8 +37,11 @@ pub fn topic_reason(e: &TopicError) -> &'static str {
     }
 }
 
-/// Runs until `incoming` closes (the event loop stopped).
+/// Runs until `incoming` closes (the event loop stopped). A panic while applying a batch
+/// never ends this loop (see [`apply_isolated`]); if the loop ends anyway, the hub's
+/// supervisor in `run_with` notices and stops the process so that systemd restarts it.
 pub async fn run(hub: Arc<Hub>, client: AsyncClient, mut incoming: mpsc::UnboundedReceiver<Publish>) {
+    hub.stats.intake_running.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut batch = Vec::with_capacity(64);
     while let Some(first) = incoming.recv().await {
         batch.push(first);
@@ -60,8 +63,86 @@ struct Sorted {
     device: Vec<DeviceMsg>,
 }
 
+/// What applying a batch decided: the replies to publish and which messages to acknowledge.
+struct Applied {
+    replies: Vec<(String, Vec<u8>)>,
+    /// Per message of the batch: acknowledge it to the broker.
+    ack: Vec<bool>,
+    queue_changed: bool,
+    /// The whole batch panicked once and was applied message by message.
+    panicked: bool,
+}
+
 async fn process(hub: &Hub, client: &AsyncClient, batch: &[Publish]) {
     Stats::inc(&hub.stats.batches);
+    let applied = apply_isolated(hub, batch);
+    for (topic, payload) in applied.replies {
+        match client.publish(topic, QoS::AtLeastOnce, false, payload).await {
+            Ok(()) => Stats::inc(&hub.stats.replies),
+            Err(e) => tracing::warn!(error = %e, "publishing a reply failed"),
+        }
+    }
+    if applied.queue_changed {
+        hub.notify(Change::State);
+    }
+    for (p, ack) in batch.iter().zip(applied.ack) {
+        if !ack {
+            continue;
+        }
+        match client.ack(p).await {
+            Ok(()) => Stats::inc(&hub.stats.acked),
+            Err(e) => tracing::warn!(error = %e, "ack failed"),
+        }
+    }
+}
+
+/// Applies a batch with [`apply`], isolating panics (see [`isolate`]); a quarantined message
+/// is counted as `internal_error` and logged.
+fn apply_isolated(hub: &Hub, batch: &[Publish]) -> Applied {
+    let (applied, quarantined) = isolate(batch, |b| apply(hub, b));
+    if !quarantined.is_empty() || applied.panicked {
+        Stats::inc(&hub.stats.panics);
+    }
+    for i in quarantined {
+        Stats::inc(&hub.stats.panics);
+        hub.stats.reject("internal_error", &batch[i].topic, &"applying this message panicked; it is dropped");
+    }
+    applied
+}
+
+/// Runs `apply` on the whole batch; if that panics (a bug, or a value no check foresaw),
+/// runs it on each message alone, and a message that panics alone is acknowledged and
+/// returned by index (quarantined), so it can neither stop the intake nor come back from
+/// the broker on every start. The engine rolls back a batch that panics, so nothing of a
+/// panicked attempt is half stored.
+fn isolate<T>(batch: &[T], apply: impl Fn(&[T]) -> Applied) -> (Applied, Vec<usize>) {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    if let Ok(applied) = catch_unwind(AssertUnwindSafe(|| apply(batch))) {
+        return (applied, Vec::new());
+    }
+    tracing::error!(messages = batch.len(), "applying a batch panicked; retrying its messages one by one");
+    let mut out =
+        Applied { replies: Vec::new(), ack: Vec::with_capacity(batch.len()), queue_changed: false, panicked: true };
+    let mut quarantined = Vec::new();
+    for (i, p) in batch.iter().enumerate() {
+        match catch_unwind(AssertUnwindSafe(|| apply(std::slice::from_ref(p)))) {
+            Ok(one) => {
+                out.replies.extend(one.replies);
+                out.ack.extend(one.ack);
+                out.queue_changed |= one.queue_changed;
+            }
+            Err(_) => {
+                quarantined.push(i);
+                out.ack.push(true);
+            }
+        }
+    }
+    (out, quarantined)
+}
+
+/// The synchronous part of a batch: decode and classify, store device messages in one
+/// transaction, answer requests in one engine transaction.
+fn apply(hub: &Hub, batch: &[Publish]) -> Applied {
     let now = hub.now();
     let mut sorted = Sorted::default();
     for p in batch {
@@ -87,29 +168,18 @@ async fn process(hub: &Hub, client: &AsyncClient, batch: &[Publish]) {
         }
     }
 
-    if !sorted.requests.is_empty() {
+    let mut replies = Vec::new();
+    let queue_changed = !sorted.requests.is_empty();
+    if queue_changed {
         hub.stats.requests.fetch_add(sorted.requests.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let replies = hub.answer_requests(&sorted.requests);
-        for (req, reply) in sorted.requests.iter().zip(replies) {
+        let answers = hub.answer_requests(&sorted.requests);
+        for (req, reply) in sorted.requests.iter().zip(answers) {
             let topic = hub.topics.topic(&Topic::DeviceReply(req.body.device.clone()));
-            let env = Envelope::new(reply);
-            match client.publish(topic, QoS::AtLeastOnce, false, env.encode()).await {
-                Ok(()) => Stats::inc(&hub.stats.replies),
-                Err(e) => tracing::warn!(error = %e, "publishing a reply failed"),
-            }
-        }
-        hub.notify(Change::State);
-    }
-
-    for p in batch {
-        if !ack_device && is_device_topic(hub, &p.topic) {
-            continue;
-        }
-        match client.ack(p).await {
-            Ok(()) => Stats::inc(&hub.stats.acked),
-            Err(e) => tracing::warn!(error = %e, "ack failed"),
+            replies.push((topic, Envelope::new(reply).encode()));
         }
     }
+    let ack = batch.iter().map(|p| ack_device || !is_device_topic(hub, &p.topic)).collect();
+    Applied { replies, ack, queue_changed, panicked: false }
 }
 
 fn is_device_topic(hub: &Hub, topic: &str) -> bool {
@@ -174,5 +244,40 @@ fn device_msg<T: DeviceBody>(
             out.device.push(DeviceMsg { id: env.id, sent_at: env.ts, received_at: now, device, kind, body });
         }
         Err(e) => hub.stats.reject(e.reason(), &p.topic, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applies numbered messages; 13 panics (a stand-in for any bug a message can trigger).
+    fn apply_numbers(batch: &[u32]) -> Applied {
+        let replies = batch
+            .iter()
+            .map(|n| {
+                assert_ne!(*n, 13, "message 13 triggers a bug");
+                (format!("reply/{n}"), vec![])
+            })
+            .collect();
+        Applied { replies, ack: vec![true; batch.len()], queue_changed: true, panicked: false }
+    }
+
+    #[test]
+    fn a_message_that_panics_is_quarantined_and_the_rest_of_its_batch_is_served() {
+        let (applied, quarantined) = isolate(&[1, 2, 13, 4], apply_numbers);
+        assert_eq!(quarantined, [2], "the index of message 13");
+        let topics: Vec<&str> = applied.replies.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(topics, ["reply/1", "reply/2", "reply/4"]);
+        assert_eq!(applied.ack, [true, true, true, true], "the poison message is acknowledged too");
+        assert!(applied.panicked);
+    }
+
+    #[test]
+    fn a_batch_without_panics_is_applied_once_as_a_whole() {
+        let (applied, quarantined) = isolate(&[1, 2], apply_numbers);
+        assert!(quarantined.is_empty());
+        assert!(!applied.panicked);
+        assert_eq!(applied.replies.len(), 2);
     }
 }

@@ -88,6 +88,10 @@ pub enum RunError {
     Broker(#[from] broker::BrokerError),
     #[error(transparent)]
     Mqtt(#[from] mqtt::MqttError),
+    /// The MQTT intake task ended while the hub was running: device messages and kiosks'
+    /// requests would no longer be taken in, so the hub stops (systemd restarts it).
+    #[error("the MQTT intake stopped unexpectedly ({0}); stopping so that the service manager restarts the hub")]
+    IntakeStopped(String),
     #[error("HTTP on {addr}: {source}")]
     Http {
         addr: SocketAddr,
@@ -140,7 +144,7 @@ pub async fn run_with(
     eventloop.set_network_options(mqtt::network_options());
     let (to_ingest, incoming) = mpsc::unbounded_channel();
     let driver = tokio::spawn(mqtt::drive(eventloop, client.clone(), hub.clone(), to_ingest));
-    let ingest = tokio::spawn(ingest::run(hub.clone(), client.clone(), incoming));
+    let mut ingest = tokio::spawn(ingest::run(hub.clone(), client.clone(), incoming));
     let publisher = tokio::spawn(mqtt::publisher(client.clone(), hub.clone(), changes));
     let ticker = tokio::spawn(tick_loop(hub.clone()));
     let webhooks = tokio::spawn(webhook::run(hub.clone()));
@@ -174,7 +178,21 @@ pub async fn run_with(
             .into_future(),
     );
 
-    shutdown.await;
+    // The intake is supervised: if it ever ends while the hub runs, nothing would take in
+    // kiosks' requests any more while the API kept answering, so that is fatal, loudly.
+    let intake_died = tokio::select! {
+        _ = shutdown => None,
+        r = &mut ingest => {
+            hub.stats.intake_running.store(false, std::sync::atomic::Ordering::Relaxed);
+            let why = match r {
+                Ok(()) => "its channel closed".to_owned(),
+                Err(e) if e.is_panic() => "it panicked".to_owned(),
+                Err(e) => e.to_string(),
+            };
+            tracing::error!(reason = %why, "the MQTT intake stopped; stopping the hub");
+            Some(why)
+        }
+    };
     tracing::info!("hub stopping");
     let _ = stop_http.send(());
     ticker.abort();
@@ -197,7 +215,10 @@ pub async fn run_with(
     publisher.abort();
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     tracing::info!("hub stopped");
-    Ok(())
+    match intake_died {
+        Some(why) => Err(RunError::IntakeStopped(why)),
+        None => Ok(()),
+    }
 }
 
 /// The engine's timers (no-show windows, day rollover), once a second; also refreshes the

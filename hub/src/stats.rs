@@ -27,6 +27,10 @@ pub struct Stats {
     pub calls_published: AtomicU64,
     pub store_failures: AtomicU64,
     pub mqtt_reconnects: AtomicU64,
+    /// Panics caught (an engine batch rolled back, or a message quarantined by the intake).
+    pub panics: AtomicU64,
+    /// False once the MQTT intake task has stopped outside a shutdown.
+    pub intake_running: std::sync::atomic::AtomicBool,
     rejected: Mutex<BTreeMap<String, Reason>>,
 }
 
@@ -51,6 +55,11 @@ pub struct StatsView {
     pub calls_published: u64,
     pub store_failures: u64,
     pub mqtt_reconnects: u64,
+    #[serde(default)]
+    pub panics: u64,
+    /// The MQTT intake is running (false means device messages are no longer taken in).
+    #[serde(default)]
+    pub intake_running: bool,
     /// Connected to the broker and subscribed (filled in by the API).
     #[serde(default)]
     pub mqtt_ready: bool,
@@ -65,7 +74,7 @@ impl Stats {
 
     /// Counts one refused message and logs it (rate-limited per reason).
     pub fn reject(&self, reason: &str, topic: &str, detail: &dyn std::fmt::Display) {
-        let mut map = self.rejected.lock().expect("stats lock");
+        let mut map = self.rejected.lock().unwrap_or_else(|p| p.into_inner());
         let r = map.entry(reason.to_owned()).or_insert(Reason { count: 0, last_warn: None, suppressed: 0 });
         r.count += 1;
         let now = Instant::now();
@@ -79,7 +88,7 @@ impl Stats {
     }
 
     pub fn rejected(&self, reason: &str) -> u64 {
-        self.rejected.lock().expect("stats lock").get(reason).map_or(0, |r| r.count)
+        self.rejected.lock().unwrap_or_else(|p| p.into_inner()).get(reason).map_or(0, |r| r.count)
     }
 
     pub fn view(&self) -> StatsView {
@@ -96,8 +105,16 @@ impl Stats {
             calls_published: g(&self.calls_published),
             store_failures: g(&self.store_failures),
             mqtt_reconnects: g(&self.mqtt_reconnects),
+            panics: g(&self.panics),
+            intake_running: self.intake_running.load(Ordering::Relaxed),
             mqtt_ready: false,
-            rejected: self.rejected.lock().expect("stats lock").iter().map(|(k, v)| (k.clone(), v.count)).collect(),
+            rejected: self
+                .rejected
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .map(|(k, v)| (k.clone(), v.count))
+                .collect(),
         }
     }
 }

@@ -10,5 +10,6 @@ mod durability;
 mod embedded;
 mod facility;
 mod feedback;
+mod poison;
 mod requests;
 mod timers;

@@ -18,7 +18,14 @@ pub enum DeviceStatus {
     Offline,
 }
 
-impl Validate for DeviceStatus {}
+impl Validate for DeviceStatus {
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            DeviceStatus::Online { started_at, .. } => crate::envelope::plausible_time("started_at", *started_at),
+            _ => Ok(()),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -47,6 +47,27 @@ impl std::str::FromStr for MessageId {
     }
 }
 
+/// Earliest and latest years a device clock can plausibly report. A time outside them is a
+/// broken clock or a crafted message, never data: it is refused at decoding, before any
+/// receiver does date arithmetic on it (the site-local date of a time near the end of
+/// chrono's range panics).
+pub const PLAUSIBLE_YEARS: std::ops::Range<i32> = 2000..2200;
+
+/// Checks a device-supplied time against [`PLAUSIBLE_YEARS`]; `what` names the field.
+pub fn plausible_time(what: &str, t: DateTime<Utc>) -> Result<(), String> {
+    use chrono::Datelike;
+    if PLAUSIBLE_YEARS.contains(&t.year()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {} is outside the years {}-{}",
+            t.to_rfc3339(),
+            PLAUSIBLE_YEARS.start,
+            PLAUSIBLE_YEARS.end - 1
+        ))
+    }
+}
+
 /// A message body's own checks beyond its types (ranges, lengths, consistency).
 pub trait Validate {
     fn validate(&self) -> Result<(), String> {
@@ -88,7 +109,7 @@ struct Header {
 }
 
 /// Parses and validates a payload: size, JSON, schema version, field types (with the path of
-/// the offending field), then the body's own [`Validate`] checks.
+/// the offending field), a plausible envelope time, then the body's own [`Validate`] checks.
 pub fn decode<T: DeserializeOwned + Validate>(payload: &[u8]) -> Result<Envelope<T>, DecodeError> {
     if payload.len() > MAX_PAYLOAD {
         return Err(DecodeError::TooLarge { size: payload.len(), max: MAX_PAYLOAD });
@@ -118,6 +139,7 @@ pub fn decode<T: DeserializeOwned + Validate>(payload: &[u8]) -> Result<Envelope
     let de = &mut serde_json::Deserializer::from_slice(payload);
     let env: Envelope<T> = serde_path_to_error::deserialize(de)
         .map_err(|e| DecodeError::BadField { path: e.path().to_string(), message: e.inner().to_string() })?;
+    plausible_time("ts", env.ts).map_err(DecodeError::Invalid)?;
     env.body.validate().map_err(DecodeError::Invalid)?;
     Ok(env)
 }

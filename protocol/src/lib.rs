@@ -73,7 +73,9 @@ pub use device::{
     Command, DeviceEvent, DeviceKind, DeviceStatus, EmptiedBy, Health, HubStatus, NetworkState, PrinterState,
     UnitHealth,
 };
-pub use envelope::{Envelope, MAX_PAYLOAD, MessageId, SCHEMA_VERSION, Validate, decode};
+pub use envelope::{
+    Envelope, MAX_PAYLOAD, MessageId, PLAUSIBLE_YEARS, SCHEMA_VERSION, Validate, decode, plausible_time,
+};
 pub use error::{DecodeError, IdError, TopicError};
 pub use feedback::{
     Answer, AnswerValue, ChoiceOption, FeedbackAnswer, MAX_TEXT_LEN, Measure, Outcome, Question, QuestionKind,
@@ -81,7 +83,9 @@ pub use feedback::{
 };
 pub use ids::{BoxId, CounterId, DeviceId, Lang, QuestionId, ServiceId, SiteId, SurveyId};
 pub use queue::{CallEvent, CallKind, CounterView, QueueState, ServiceView, Span};
-pub use request::{IssuedTicket, MAX_BOOKING_CODE, OfflineIssue, Rejection, Reply, ReplyResult, Request, RequestKind};
+pub use request::{
+    IssuedTicket, MAX_BOOKING_CODE, MAX_TICKET_SEQ, OfflineIssue, Rejection, Reply, ReplyResult, Request, RequestKind,
+};
 pub use text::Localized;
 pub use ticket::{Lane, Needs, TicketId, TicketNumber, TicketState, WaitRange};
 pub use topic::{Topic, Topics, Verb};

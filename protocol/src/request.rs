@@ -64,8 +64,17 @@ impl RequestKind {
     }
 }
 
+/// Highest sequence a ticket number may have (numbers print as up to four digits).
+pub const MAX_TICKET_SEQ: u32 = 9999;
+
 impl Validate for Request {
     fn validate(&self) -> Result<(), String> {
+        if let RequestKind::IssueTicket { offline: Some(off), .. } = &self.kind {
+            crate::envelope::plausible_time("offline.issued_at", off.issued_at)?;
+            if off.number.seq == 0 || off.number.seq > MAX_TICKET_SEQ {
+                return Err(format!("offline.number {}: sequence outside 1-{MAX_TICKET_SEQ}", off.number));
+            }
+        }
         if let RequestKind::CheckIn { code, .. } = &self.kind {
             let code = code.trim();
             if code.is_empty() {
