@@ -1,7 +1,7 @@
 //! A hand-checked feedback fixture on the test site ([`crate::testsite`]): surveys, a small
 //! set of answers around the autumn DST change, ISO-week and month boundaries, a duplicate and
 //! a rate-limited burst, and the figures expected from them, worked out by hand in the tests
-//! that use it (`feedback/tests.rs`, `hub/tests/feedback.rs`). Not for production.
+//! that use it (`feedback/tests.rs`, `web/tests/feedback.rs`). Not for production.
 
 use aula_protocol::{
     Answer, AnswerValue, DeviceEvent, DeviceId, FeedbackAnswer, Lang, MessageId, Outcome, QuestionId, ServiceId,
@@ -9,7 +9,7 @@ use aula_protocol::{
 };
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::store::{DeviceMsg, MsgKind};
+use crate::store::{DeviceBody, DeviceMsg};
 
 /// Surveys for the test site (services vero, kela, poliisi).
 pub const SURVEYS_TOML: &str = r#"
@@ -70,8 +70,7 @@ kind = { type = "scale5", style = "numbers", measure = "ces" }
 "#;
 
 /// The fixture's rate limit: more than 2 answers a minute from one device are flagged.
-pub const RATE: crate::feedback::RateLimit =
-    crate::feedback::RateLimit { max_answers: 2, window: std::time::Duration::from_secs(60) };
+pub const RATE: super::RateLimit = super::RateLimit { max_answers: 2, window: std::time::Duration::from_secs(60) };
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, s).single().expect("valid fixture time")
@@ -121,8 +120,7 @@ pub fn answer(
         // Received a little later, as over a real broker.
         received_at: at + chrono::TimeDelta::seconds(1),
         device: DeviceId::new(device).unwrap(),
-        kind: MsgKind::Feedback,
-        body: serde_json::to_string(&body).unwrap(),
+        body: DeviceBody::Feedback(body),
     }
 }
 
@@ -132,8 +130,7 @@ pub fn taps(at: DateTime<Utc>, device: &str, count: u32) -> DeviceMsg {
         sent_at: at,
         received_at: at,
         device: DeviceId::new(device).unwrap(),
-        kind: MsgKind::Event,
-        body: serde_json::to_string(&DeviceEvent::TapsRejected { count }).unwrap(),
+        body: DeviceBody::Event(DeviceEvent::TapsRejected { count }),
     }
 }
 

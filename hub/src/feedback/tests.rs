@@ -8,18 +8,34 @@ use aula_engine::SiteConfig;
 use chrono::NaiveDate;
 
 use super::figures::{self, Figures, RawQuery, Row};
-use super::{fixture, surveys};
-use crate::store::{DeviceStore, MsgKind};
+use super::{Feedback, config, fixture};
+use crate::store::{DeviceBody, DeviceMsg, Store};
 
-fn store() -> DeviceStore {
-    let site = SiteConfig::from_toml(crate::testsite::SITE_TOML, "site.toml").unwrap();
-    let fb = surveys::from_toml(fixture::SURVEYS_TOML, "surveys.toml", &site, fixture::RATE).unwrap();
-    let mut s = DeviceStore::open_in_memory().unwrap();
-    s.set_feedback(Arc::new(fb));
-    for b in fixture::batches() {
-        s.store_batch(&b).unwrap();
+/// The site store with the fixture's batches ingested through the feedback domain.
+struct Fixture {
+    store: Arc<Store>,
+    feedback: Feedback,
+}
+
+impl Fixture {
+    fn conn(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+        self.store.lock()
     }
-    s
+
+    fn store_batch(&self, msgs: &[DeviceMsg]) -> Vec<bool> {
+        self.store.ingest(msgs, chrono::Utc::now(), &[&self.feedback]).unwrap()
+    }
+}
+
+fn store() -> Fixture {
+    let site = SiteConfig::from_toml(crate::testsite::SITE_TOML, "site.toml").unwrap();
+    let fb = config::from_toml(fixture::SURVEYS_TOML, "surveys.toml", &site, fixture::RATE).unwrap();
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let f = Fixture { feedback: Feedback::new(fb, store.clone()).unwrap(), store };
+    for b in fixture::batches() {
+        f.store_batch(&b);
+    }
+    f
 }
 
 fn q(period: &str, from: &str, to: Option<&str>, by: &str) -> figures::Query {
@@ -34,8 +50,8 @@ fn q(period: &str, from: &str, to: Option<&str>, by: &str) -> figures::Query {
     .unwrap()
 }
 
-fn fig(s: &DeviceStore, query: &figures::Query) -> Figures {
-    figures::figures(s.conn(), query, "Europe/Helsinki").unwrap()
+fn fig(s: &Fixture, query: &figures::Query) -> Figures {
+    figures::figures(&s.conn(), query, "Europe/Helsinki").unwrap()
 }
 
 /// A row with everything zero / empty, to spell out only what a case expects.
@@ -132,7 +148,11 @@ pub fn expected_months() -> Vec<Row> {
 #[test]
 fn month_figures_for_all_services() {
     let s = store();
-    assert_eq!(s.count(MsgKind::Feedback).unwrap(), 11, "A1-A6 + unknown + 4 burst: A2 stored once");
+    assert_eq!(
+        s.store.count(crate::store::MsgKind::Feedback).unwrap(),
+        11,
+        "A1-A6 + unknown + 4 burst: A2 stored once"
+    );
     assert_eq!(fig(&s, &q("month", "2026-10-01", Some("2026-12-01"), "")).rows, expected_months());
 }
 
@@ -277,7 +297,7 @@ fn a_survey_filter_keeps_its_answers_and_the_devices_taps() {
 fn comments_have_text_time_and_service_only_and_skip_flagged_answers() {
     let s = store();
     let query = q("month", "2026-10-01", Some("2026-11-09"), "");
-    let c = figures::comments(s.conn(), &query, chrono_tz::Europe::Helsinki).unwrap();
+    let c = figures::comments(&s.conn(), &query, chrono_tz::Europe::Helsinki).unwrap();
     let got: Vec<(&str, &str, &str)> =
         c.iter().map(|c| (c.time.as_str(), c.service.as_str(), c.text.as_str())).collect();
     assert_eq!(
@@ -287,7 +307,7 @@ fn comments_have_text_time_and_service_only_and_skip_flagged_answers() {
             ("2026-11-01T00:00:00+02:00", "none", "En löytänyt oikeaa lomaketta"),
         ]
     );
-    let r = figures::rejects(s.conn(), &query).unwrap();
+    let r = figures::rejects(&s.conn(), &query).unwrap();
     let got: Vec<(&str, &str, u64, u64)> =
         r.iter().map(|r| (r.day.as_str(), r.device.as_str(), r.taps_rejected, r.rate_limited)).collect();
     assert_eq!(got, vec![("2026-10-25", "exit-2", 3, 0), ("2026-11-02", "exit-2", 7, 2)]);
@@ -295,27 +315,32 @@ fn comments_have_text_time_and_service_only_and_skip_flagged_answers() {
 
 #[test]
 fn storing_the_same_batches_again_changes_no_figure() {
-    let mut s = store();
+    let s = store();
     let before = fig(&s, &q("week", "2026-10-19", Some("2026-11-09"), "service,hour"));
     // The broker redelivers everything (a hub crash before the acks): the same ids again.
     let stored: Vec<crate::store::DeviceMsg> = {
-        let mut stmt = s.conn().prepare("SELECT id, sent, received, device, kind, body FROM messages").unwrap();
+        let conn = s.conn();
+        let mut stmt = conn.prepare("SELECT id, sent, received, device, kind, body FROM messages").unwrap();
         stmt.query_map([], |r| {
             let id: Vec<u8> = r.get(0)?;
             let kind: String = r.get(4)?;
+            let body: String = r.get(5)?;
             Ok(crate::store::DeviceMsg {
                 id: aula_protocol::MessageId(uuid::Uuid::from_slice(&id).unwrap()),
                 sent_at: chrono::DateTime::from_timestamp_millis(r.get(1)?).unwrap(),
                 received_at: chrono::DateTime::from_timestamp_millis(r.get(2)?).unwrap(),
                 device: aula_protocol::DeviceId::new(r.get::<_, String>(3)?).unwrap(),
-                kind: if kind == "feedback" { MsgKind::Feedback } else { MsgKind::Event },
-                body: r.get(5)?,
+                body: if kind == "feedback" {
+                    DeviceBody::Feedback(serde_json::from_str(&body).unwrap())
+                } else {
+                    DeviceBody::Event(serde_json::from_str(&body).unwrap())
+                },
             })
         })
         .unwrap()
         .map(Result::unwrap)
         .collect()
     };
-    assert_eq!(s.store_batch(&stored).unwrap().iter().filter(|f| **f).count(), 0);
+    assert_eq!(s.store_batch(&stored).iter().filter(|f| **f).count(), 0);
     assert_eq!(fig(&s, &q("week", "2026-10-19", Some("2026-11-09"), "service,hour")), before);
 }

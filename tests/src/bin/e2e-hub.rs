@@ -1,5 +1,5 @@
 //! The hub as a child process for end-to-end tests: `e2e-hub <hub.toml>`. Runs
-//! `aula_hub::run` until SIGTERM, or until the test kills it with SIGKILL.
+//! `aula_web::run` (hub and HTTP) until SIGTERM, or until the test kills it with SIGKILL.
 
 use anyhow::Context;
 
@@ -9,7 +9,7 @@ async fn main() -> anyhow::Result<()> {
     let path = std::env::args().nth(1).context("usage: e2e-hub <hub.toml>")?;
     let config = aula_hub::config::HubConfig::load(path.as_ref())?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    aula_hub::run(config, async move {
+    aula_web::run(config, async move {
         term.recv().await;
     })
     .await?;
