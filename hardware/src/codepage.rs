@@ -1,5 +1,6 @@
-//! Code page PC858 (Multilingual Latin I + Euro): the one character table every Aula ticket
-//! is printed with, and its reverse for the decoder.
+//! Code page PC858 (Multilingual Latin I + Euro): the one character table every Aula ticket's
+//! text is printed with, its reverse for the decoder, and [`can_encode`], which decides when a
+//! field is drawn as raster lines instead ([`crate::script`]: Cyrillic, Arabic…).
 //!
 //! Why PC858: it holds all Finnish and Swedish letters (ä ö å Ä Ö Å) plus €, and it is code page
 //! 19 (`ESC t 19`) on Epson TM-series and the common Epson-compatible kiosk printers. We encode

@@ -62,6 +62,29 @@
 //! assert!(matches!(printer.print(&bytes), Err(PrintError::PaperOut)));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! A ticket in Arabic: the fixed texts from `lang/ar.toml`, the font loaded once at start from
+//! `printer.font` (a missing file is an error naming it). Arabic lines become raster images;
+//! the number, time and QR code stay text.
+//!
+//! ```
+//! use aula_hardware::{PaperWidth, PrinterConfig, TicketContent, TicketLabels, TicketRenderer, decode};
+//!
+//! let config: PrinterConfig = toml::from_str("kind = \"file\"\ndir = \"/tmp\"\npaper = \"80mm\"")?;
+//! let renderer = TicketRenderer::from_config(&config)?; // DejaVu Sans unless `font` is set
+//! let ar = TicketLabels::load("ar", config.labels_dir.as_deref())?;
+//! let ticket = TicketContent {
+//!     number: "V007".into(),
+//!     issued_at_text: "22.11.2026 10:41".into(),
+//!     people_ahead_text: ar.people_ahead(3), // "عدد المنتظرين قبلك: 3"
+//!     footer: Some(ar.footer(false).into()),
+//!     ..Default::default()
+//! };
+//! let ops = decode::decode(&renderer.render(&ticket, PaperWidth::Mm80)?)?;
+//! assert_eq!(ops.iter().filter(|op| matches!(op, decode::Op::Raster { .. })).count(), 2);
+//! assert!(decode::ops_text(&ops).contains("V007"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod codepage;
 pub mod condition;

@@ -188,7 +188,9 @@ impl Bitmap {
         self.data.iter().map(|b| b.count_ones()).sum()
     }
 
-    /// Appends the `GS v 0` command (normal density) that prints this image.
+    /// Appends the `GS v 0` command (normal density) that prints this image. Written here rather
+    /// than with escpos's `bit_image` (feature `graphics`): that one decodes and resizes an
+    /// image file and sends CAN first; we already have the exact dots.
     pub fn write_gs_v_0(&self, out: &mut Vec<u8>) {
         let [xl, xh] = self.width_bytes.to_le_bytes();
         let [yl, yh] = self.height.to_le_bytes();
