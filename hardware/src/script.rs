@@ -311,10 +311,10 @@ impl ScriptFont {
         if whole.width <= max {
             return (whole, "");
         }
-        // Candidate breaks: every space, from the longest line down.
+        // Candidate breaks are the spaces; binary search for the last one whose line fits (a
+        // line only grows as the break moves right). ~log2(words) shapings per line.
         let mut best: Option<(ShapedLine, usize)> = None;
         let spaces: Vec<usize> = rest.match_indices(' ').map(|(i, _)| i).collect();
-        // Binary search over the spaces for the last break that fits (width grows with it).
         let (mut lo, mut hi) = (0usize, spaces.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
