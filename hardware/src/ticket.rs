@@ -24,8 +24,8 @@
 //! command becomes an `Instruction` with its own label `String` and byte `Vec`s, flattened on
 //! `print`. That is constant per ticket and far below a printer's ~1 s per ticket, so we keep
 //! the library's validated command builders rather than hand-rolling the bytes. A full
-//! Arabic or Russian ticket (80 mm, five or six drawn lines) costs ~2–6 ms more for layout,
-//! shaping and drawing (same example; target < 50 ms), still far below the printing itself.
+//! Arabic or Russian ticket (80 mm, five or six drawn lines) costs ~2–7 ms more for layout,
+//! shaping and drawing (same example, quiet vs busy VM; target < 50 ms), far below printing.
 
 use std::cell::RefCell;
 use std::path::Path;
