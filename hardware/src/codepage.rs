@@ -1,5 +1,6 @@
-//! Code page PC858 (Multilingual Latin I + Euro): the one character table every Aula ticket
-//! is printed with, and its reverse for the decoder.
+//! Code page PC858 (Multilingual Latin I + Euro): the one character table every Aula ticket's
+//! text is printed with, its reverse for the decoder, and [`can_encode`], which decides when a
+//! field is drawn as raster lines instead ([`crate::script`]: Cyrillic, Arabic…).
 //!
 //! Why PC858: it holds all Finnish and Swedish letters (ä ö å Ä Ö Å) plus €, and it is code page
 //! 19 (`ESC t 19`) on Epson TM-series and the common Epson-compatible kiosk printers. We encode
@@ -44,6 +45,14 @@ pub fn encode_char(c: char) -> u8 {
     }
 }
 
+/// Whether every character of `text` prints as itself with PC858 (control characters count as
+/// encodable: they become `?` on purpose, see [`encode_char`]). When this is false the ticket
+/// draws the text as a raster image instead (see [`crate::script`]), so no letter the code page
+/// lacks ever prints as `?`.
+pub fn can_encode(text: &str) -> bool {
+    text.chars().all(|c| c.is_control() || c == '?' || encode_char(c) != b'?')
+}
+
 /// Appends the PC858 encoding of `text` to `out` (one byte per char, no allocation beyond `out`).
 pub fn encode_into(text: &str, out: &mut Vec<u8>) {
     out.extend(text.chars().map(encode_char));
@@ -84,6 +93,15 @@ mod tests {
     fn known_pc858_positions() {
         // Spot checks against the published CP858 chart, so a shifted table cannot pass.
         assert_eq!(encode("äåÄÅöÖ€"), vec![0x84, 0x86, 0x8E, 0x8F, 0x94, 0x99, 0xD5]);
+    }
+
+    #[test]
+    fn can_encode_tells_which_text_needs_pixels() {
+        assert!(can_encode("Hämeenlinna 10–20 min? “ok” €"));
+        assert!(can_encode("control\u{1b}chars\nare sanitised, not drawn"));
+        assert!(!can_encode("Очередь"));
+        assert!(!can_encode("خدمة"));
+        assert!(!can_encode("Łódź"));
     }
 
     #[test]

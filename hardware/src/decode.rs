@@ -12,7 +12,10 @@
 //! the preview has real proportions but not the printer's typeface. Text collects in a line
 //! buffer that prints on LF / ESC d / overflow with the current alignment; QR codes are rebuilt
 //! with the `qrcode` crate at the requested module size and level, which picks the same
-//! (smallest) version a printer does.
+//! (smallest) version a printer does. Raster images (`GS v 0`) are drawn dot for dot — that is
+//! how Aula prints text in scripts the code page lacks ([`crate::script`]), so previews and
+//! tests show Cyrillic and Arabic lines exactly as the printer gets them; modes 1–3 (double
+//! width / height / both) are scaled like a printer does.
 
 use image::GrayImage;
 use qrcode::{Color, EcLevel, QrCode};
@@ -455,7 +458,9 @@ pub fn render_ops(ops: &[Op], paper: PaperWidth) -> Result<GrayImage, DecodeErro
             Op::LineSpacing(s) => c.spacing = s.map_or(DEFAULT_LINE_SPACING, u32::from),
             Op::Qr { data, module_size, ec, .. } => c.qr(data, u32::from(*module_size), *ec)?,
             Op::Cut { .. } => c.cut(),
-            Op::Raster { width_bytes, height, data, .. } => c.raster(u32::from(*width_bytes), u32::from(*height), data),
+            Op::Raster { mode, width_bytes, height, data } => {
+                c.raster(*mode, u32::from(*width_bytes), u32::from(*height), data)
+            }
             Op::SelectCodePage(_)
             | Op::CharacterSet(_)
             | Op::CarriageReturn
@@ -640,20 +645,29 @@ impl Canvas {
         Ok(())
     }
 
-    fn raster(&mut self, width_bytes: u32, height: u32, data: &[u8]) {
+    /// Draws a `GS v 0` image at the current alignment (printers that ignore `ESC a` for images
+    /// print it left; Aula's raster lines span the paper, so both agree). Mode bit 0 doubles
+    /// the width, bit 1 the height (m = 0..3 or 48..51).
+    fn raster(&mut self, mode: u8, width_bytes: u32, height: u32, data: &[u8]) {
         self.flush_line();
-        let x0 = self.x_for(width_bytes * 8);
+        let (sx, sy) = (1 + u32::from(mode & 1), 1 + u32::from((mode >> 1) & 1));
+        let x0 = self.x_for(width_bytes * 8 * sx);
+        self.ensure_rows(self.y + height * sy);
         for row in 0..height {
             for xb in 0..width_bytes {
                 let byte = data[(row * width_bytes + xb) as usize];
                 for bit in 0..8 {
                     if byte & (0x80 >> bit) != 0 {
-                        self.dot(x0 + xb * 8 + bit, self.y + row, true);
+                        for dy in 0..sy {
+                            for dx in 0..sx {
+                                self.dot(x0 + (xb * 8 + bit) * sx + dx, self.y + row * sy + dy, true);
+                            }
+                        }
                     }
                 }
             }
         }
-        self.y += height;
+        self.y += height * sy;
     }
 
     /// A dashed line across the whole strip, where the cutter cuts.
@@ -753,5 +767,17 @@ mod tests {
         assert_eq!(img.get_pixel(MARGIN + 1, MARGIN).0[0], 255);
         assert_eq!(img.get_pixel(MARGIN + 7, MARGIN + 1).0[0], 0);
         assert_eq!(img.width(), 384 + 2 * MARGIN);
+    }
+
+    #[test]
+    fn raster_modes_scale_like_a_printer() {
+        // Mode 3 (quadruple): one dot becomes 2 × 2, the image 16 dots wide and 2 tall.
+        let ops = decode(&[GS, b'v', b'0', 3, 1, 0, 1, 0, 0x80]).unwrap();
+        let img = render_ops(&ops, PaperWidth::Mm58).unwrap();
+        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            assert_eq!(img.get_pixel(MARGIN + dx, MARGIN + dy).0[0], 0, "({dx}, {dy})");
+        }
+        assert_eq!(img.get_pixel(MARGIN + 2, MARGIN).0[0], 255);
+        assert_eq!(img.height(), 2 * MARGIN + 2);
     }
 }

@@ -568,6 +568,9 @@ impl PrinterSink for FileSink {
 /// paper = "80mm"        # or "58mm"
 /// check_status = true   # default: ask DLE EOT before each job
 /// timeout_ms = 5000     # default: connect/write timeout
+/// # default: DejaVu Sans; draws the scripts the printer's code page lacks (Cyrillic, Arabic…)
+/// font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+/// labels_dir = "/etc/aula/ticket-lang"  # optional: more ticket languages, <code>.toml each
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PrinterConfig {
@@ -578,6 +581,14 @@ pub struct PrinterConfig {
     pub check_status: bool,
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// TrueType/OpenType file for ticket text the code page cannot hold, printed as raster
+    /// lines ([`crate::ticket::TicketRenderer::from_config`] loads it and names it on error).
+    #[serde(default = "default_font")]
+    pub font: PathBuf,
+    /// A folder of ticket label files (`<code>.toml`, see [`crate::labels`]) looked at before
+    /// the bundled ones, so a site can add or correct a language without a new build.
+    #[serde(default)]
+    pub labels_dir: Option<PathBuf>,
 }
 
 /// Where the printer is, by `kind`.
@@ -609,6 +620,9 @@ fn default_timeout_ms() -> u64 {
 }
 fn default_port() -> u16 {
     9100
+}
+fn default_font() -> PathBuf {
+    PathBuf::from(crate::script::DEFAULT_FONT)
 }
 
 /// Why a printer config could not be turned into a sink.

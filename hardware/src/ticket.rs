@@ -1,19 +1,36 @@
 //! Queue-ticket layout: [`TicketContent`] (already-translated texts) → one ESC/POS byte stream.
 //!
 //! The escpos crate's [`Printer`] builds the command stream (init, code page, alignment, sizes,
-//! QR code, feed, cut) into an in-memory [`Driver`]; text is encoded by [`crate::codepage`]
-//! (PC858) and passed as raw bytes, see that module for why. Word wrapping is done here, on
-//! character counts of font A (12 × 24 dots), so wrapped lines stay centered.
+//! QR code, feed, cut) into an in-memory [`Driver`]. Each text field is printed one of two ways:
+//! - **as text** when PC858 has every letter ([`crate::codepage::can_encode`]): encoded by
+//!   [`crate::codepage`] and passed as raw bytes (see that module for why), word-wrapped here on
+//!   character counts of font A (12 × 24 dots) so wrapped lines stay centered. An all-Latin
+//!   ticket is byte for byte what it was before raster text existed (a test pins the bytes);
+//! - **as pixels** otherwise (Cyrillic, Arabic, Polish ł…): laid out, shaped and drawn by a
+//!   [`ScriptFont`] ([`crate::script`]) and sent as one full-width `GS v 0` raster image per
+//!   line, at the same size, weight and centering the text would have had.
+//!
+//! Full printable width per raster line (72 bytes a row on 80 mm) because printers disagree on
+//! whether `ESC a` justifies raster images: with the text placed inside a full-width image,
+//! every printer puts it in the same place. The cost is bytes: ~2 kB per line, nothing on USB
+//! or TCP, ~0.2 s per line on a 115200-baud serial printer.
+//!
+//! Fonts: [`TicketRenderer`] holds one loaded font (from `printer.font`, checked at start);
+//! [`render_ticket`] uses [`script::DEFAULT_FONT`], loaded on the first ticket that needs it, so
+//! an all-Latin ticket never depends on a font file.
 //!
 //! Cost, measured with `examples/ticket_preview.rs` (release, 2-core dev VM): ~40 µs and ~190
-//! small heap allocations per full ticket. Nearly all allocations are escpos's: every command
-//! becomes an `Instruction` with its own label `String` and byte `Vec`s, flattened on `print`.
-//! That is constant per ticket (no growth with text length beyond the output buffer) and far
-//! below a printer's ~1 s per ticket, so we keep the library's validated command builders
-//! rather than hand-rolling the bytes. Our own part reuses one line buffer.
+//! small heap allocations per all-Latin ticket. Nearly all allocations are escpos's: every
+//! command becomes an `Instruction` with its own label `String` and byte `Vec`s, flattened on
+//! `print`. That is constant per ticket and far below a printer's ~1 s per ticket, so we keep
+//! the library's validated command builders rather than hand-rolling the bytes. A full
+//! Arabic or Russian ticket (80 mm, five or six drawn lines) costs ~2–7 ms more for layout,
+//! shaping and drawing (same example, quiet vs busy VM; target < 50 ms), far below printing.
 
 use std::cell::RefCell;
+use std::path::Path;
 use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 use escpos::driver::Driver;
 use escpos::printer::Printer;
@@ -21,6 +38,9 @@ use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, Q
 use serde::Deserialize;
 
 use crate::codepage;
+use crate::decode::Align;
+use crate::printer::PrinterConfig;
+use crate::script::{self, FontError, ScriptFont, TextStyle};
 
 /// Paper roll width. Printable width is 384 dots (58 mm) or 576 dots (80 mm) at 203 dpi.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -107,6 +127,9 @@ pub enum TicketError {
     /// The escpos command builder refused a command (its message is kept).
     #[error("ESC/POS command builder: {0}")]
     Escpos(String),
+    /// A field needs drawing (its script is not in the code page) and the font is unusable.
+    #[error(transparent)]
+    Font(#[from] FontError),
 }
 
 impl From<escpos::errors::PrinterError> for TicketError {
@@ -140,13 +163,85 @@ impl Driver for VecDriver {
     }
 }
 
-/// Renders a ticket to an ESC/POS byte stream for the given paper width.
+/// Renders a ticket to an ESC/POS byte stream for the given paper width, drawing fields the
+/// code page cannot hold with [`script::DEFAULT_FONT`] (see [`TicketRenderer`] for a
+/// configured font).
 ///
 /// Layout, top to bottom: site name (bold, double size), service, the number at ×4..×7 (see
 /// [`number_size`]), time, people ahead, wait, needs, QR code (model 2, level M), footer; then
-/// feed and full cut (`GS V A 0`). Text is PC858 (`ESC t 19`); unencodable characters print
-/// as `?`.
+/// feed and full cut (`GS V A 0`). Text is PC858 (`ESC t 19`); a field with letters PC858
+/// lacks is printed as raster lines instead. Fails with [`TicketError::Font`] only when such a
+/// field exists and the default font cannot be loaded.
 pub fn render_ticket(content: &TicketContent, paper: PaperWidth) -> Result<Vec<u8>, TicketError> {
+    render(content, paper, &mut FontSlot::Default(None))
+}
+
+/// Renders tickets with one loaded font: build it once at start from the printer config, so a
+/// missing or broken font is a start-up error naming the file, not a failed ticket later.
+/// Cheap to clone (the font is shared).
+#[derive(Debug, Clone)]
+pub struct TicketRenderer {
+    font: Arc<ScriptFont>,
+}
+
+impl TicketRenderer {
+    /// Uses an already loaded font.
+    pub fn new(font: Arc<ScriptFont>) -> TicketRenderer {
+        TicketRenderer { font }
+    }
+
+    /// Loads the font at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<TicketRenderer, FontError> {
+        Ok(TicketRenderer::new(Arc::new(ScriptFont::load(path)?)))
+    }
+
+    /// Loads `printer.font` (default [`script::DEFAULT_FONT`]).
+    pub fn from_config(config: &PrinterConfig) -> Result<TicketRenderer, FontError> {
+        TicketRenderer::load(&config.font)
+    }
+
+    /// The font raster lines are drawn with.
+    pub fn font(&self) -> &Arc<ScriptFont> {
+        &self.font
+    }
+
+    /// Renders a ticket; see [`render_ticket`] for the layout.
+    pub fn render(&self, content: &TicketContent, paper: PaperWidth) -> Result<Vec<u8>, TicketError> {
+        render(content, paper, &mut FontSlot::Loaded(&self.font))
+    }
+}
+
+/// The process-wide [`script::DEFAULT_FONT`], loaded on first use. A failed load is not
+/// cached: installing the font fixes the next ticket without a restart.
+pub fn default_font() -> Result<Arc<ScriptFont>, FontError> {
+    static FONT: OnceLock<Arc<ScriptFont>> = OnceLock::new();
+    if let Some(f) = FONT.get() {
+        return Ok(f.clone());
+    }
+    let loaded = Arc::new(ScriptFont::load(script::DEFAULT_FONT)?);
+    Ok(FONT.get_or_init(|| loaded).clone())
+}
+
+/// The font for raster lines: a configured one, or the default, loaded on first need (so an
+/// all-Latin ticket never touches a font file).
+enum FontSlot<'f> {
+    Loaded(&'f ScriptFont),
+    Default(Option<Arc<ScriptFont>>),
+}
+
+impl FontSlot<'_> {
+    fn get(&mut self) -> Result<&ScriptFont, FontError> {
+        match self {
+            FontSlot::Loaded(f) => Ok(f),
+            FontSlot::Default(slot) => match slot {
+                Some(f) => Ok(f),
+                None => Ok(slot.insert(default_font()?)),
+            },
+        }
+    }
+}
+
+fn render(content: &TicketContent, paper: PaperWidth, font: &mut FontSlot<'_>) -> Result<Vec<u8>, TicketError> {
     if content.number.trim().is_empty() {
         return Err(TicketError::EmptyNumber);
     }
@@ -160,7 +255,7 @@ pub fn render_ticket(content: &TicketContent, paper: PaperWidth) -> Result<Vec<u
     let buffer = driver.0.clone();
     let mut p = Printer::new(driver, Protocol::default(), None);
     // One scratch buffer for all encoded lines (escpos copies each command anyway).
-    let mut line = Vec::with_capacity(paper.chars_per_line() + 8);
+    let mut out = Blocks { line: Vec::with_capacity(paper.chars_per_line() + 8), paper, font };
     let cpl = paper.chars_per_line();
 
     p.init()?.custom(&[0x1B, b't', codepage::PC858_ESC_T])?;
@@ -168,28 +263,28 @@ pub fn render_ticket(content: &TicketContent, paper: PaperWidth) -> Result<Vec<u
 
     // Site name: bold, double width and height.
     p.bold(true)?.size(2, 2)?;
-    text_block(&mut p, &mut line, &content.site_name, cpl / 2)?;
+    out.text(&mut p, &content.site_name, cpl / 2, TextStyle::sized(2, true))?;
     p.bold(false)?.reset_size()?;
 
-    text_block(&mut p, &mut line, &content.service, cpl)?;
+    out.text(&mut p, &content.service, cpl, TextStyle::NORMAL)?;
     p.feed()?;
 
     // The number: as large as fits, bold.
     let n = number_size(&content.number, paper);
     p.bold(true)?.size(n, n)?;
-    text_block(&mut p, &mut line, content.number.trim(), usize::MAX)?;
+    out.text(&mut p, content.number.trim(), usize::MAX, TextStyle::sized(n, true))?;
     p.bold(false)?.reset_size()?;
     p.feed()?;
 
-    text_block(&mut p, &mut line, &content.issued_at_text, cpl)?;
-    text_block(&mut p, &mut line, &content.people_ahead_text, cpl)?;
+    out.text(&mut p, &content.issued_at_text, cpl, TextStyle::NORMAL)?;
+    out.text(&mut p, &content.people_ahead_text, cpl, TextStyle::NORMAL)?;
     if let Some(wait) = &content.wait_text {
         p.bold(true)?;
-        text_block(&mut p, &mut line, wait, cpl)?;
+        out.text(&mut p, wait, cpl, TextStyle::sized(1, true))?;
         p.bold(false)?;
     }
     if let Some(needs) = &content.needs_text {
-        text_block(&mut p, &mut line, needs, cpl)?;
+        out.text(&mut p, needs, cpl, TextStyle::NORMAL)?;
     }
     if let Some(url) = &content.qr_url {
         p.feed()?;
@@ -197,7 +292,7 @@ pub fn render_ticket(content: &TicketContent, paper: PaperWidth) -> Result<Vec<u
     }
     if let Some(footer) = &content.footer {
         p.feed()?;
-        text_block(&mut p, &mut line, footer, cpl)?;
+        out.text(&mut p, footer, cpl, TextStyle::NORMAL)?;
     }
     // Feed past the cutter (≈ 4 lines on Epson-style heads) so the footer is not cut off.
     p.feeds(4)?.print_cut()?;
@@ -217,16 +312,43 @@ pub fn number_size(number: &str, paper: PaperWidth) -> u8 {
     n
 }
 
-/// Writes `text` word-wrapped at `width` characters, each line followed by LF. Empty text
-/// prints nothing (an absent field leaves no blank line).
-fn text_block<D: Driver>(p: &mut Printer<D>, line: &mut Vec<u8>, text: &str, width: usize) -> Result<(), TicketError> {
-    for piece in wrap(text, width.max(1)) {
-        line.clear();
-        codepage::encode_into(piece, line);
-        line.push(b'\n'); // LF: print the line buffer and feed one line
-        p.custom(line)?;
+/// Writes the ticket's text fields, choosing text or raster per field.
+struct Blocks<'a, 'f> {
+    /// Scratch buffer for encoded lines and raster commands.
+    line: Vec<u8>,
+    paper: PaperWidth,
+    font: &'a mut FontSlot<'f>,
+}
+
+impl Blocks<'_, '_> {
+    /// Writes `text` word-wrapped at `width` characters, each line followed by LF; or, when
+    /// PC858 lacks some of its letters, as raster lines drawn at `style` across the paper.
+    /// Empty text prints nothing (an absent field leaves no blank line).
+    fn text<D: Driver>(
+        &mut self,
+        p: &mut Printer<D>,
+        text: &str,
+        width: usize,
+        style: TextStyle,
+    ) -> Result<(), TicketError> {
+        if codepage::can_encode(text) {
+            for piece in wrap(text, width.max(1)) {
+                self.line.clear();
+                codepage::encode_into(piece, &mut self.line);
+                self.line.push(b'\n'); // LF: print the line buffer and feed one line
+                p.custom(&self.line)?;
+            }
+            return Ok(());
+        }
+        let font = self.font.get()?;
+        // Centered like the text lines; the image spans the printable width (module doc).
+        for bitmap in font.paragraph(text, style, self.paper.dots(), Align::Center) {
+            self.line.clear();
+            bitmap.write_gs_v_0(&mut self.line);
+            p.custom(&self.line)?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Greedy word wrap on char counts; words longer than `width` are split hard. Returns slices

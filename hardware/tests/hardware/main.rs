@@ -2,7 +2,9 @@
 
 mod config;
 mod gpio;
+mod labels;
 mod printer;
+mod scripts;
 mod ticket;
 
 use aula_hardware::ticket::TicketContent;

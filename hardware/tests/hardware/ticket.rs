@@ -72,13 +72,26 @@ fn nordic_letters_round_trip_through_the_code_page() {
 }
 
 #[test]
-fn unencodable_characters_print_as_question_marks() {
-    let t = TicketContent { number: "Ł1".into(), service: "Łódź 中文 🙂\u{1b}@".into(), ..Default::default() };
+fn control_characters_never_become_commands_in_text_or_raster() {
+    // An ESC in caller text must not become a command: in a code-page field it prints '?'
+    // followed by '@'; in a drawn (Cyrillic) field it is drawn as '?' inside the image.
+    let t = TicketContent {
+        number: "A1".into(),
+        service: "Palvelu\u{1b}@ x".into(),
+        needs_text: Some("Очередь\u{1b}@\u{7}".into()),
+        ..Default::default()
+    };
     let b = render_ticket(&t, PaperWidth::Mm58).unwrap();
-    let text = decode::ops_text(&decode::decode(&b).unwrap());
-    assert!(text.contains("?1"));
-    // The ESC in caller text must not become a command: it is '?' followed by '@'.
-    assert!(text.contains("?ód? ?? ??@"), "{text:?}");
+    let ops = decode::decode(&b).expect("strict decode: only commands we emit");
+    let text = decode::ops_text(&ops);
+    assert!(text.contains("Palvelu?@ x"), "{text:?}");
+    assert!(!text.contains("Очередь"), "Cyrillic is never sent as text bytes");
+    assert_eq!(ops.iter().filter(|o| matches!(o, Op::Raster { .. })).count(), 1, "the needs line is one raster line");
+    assert_eq!(
+        ops.iter().filter(|o| matches!(o, Op::Init)).count(),
+        1,
+        "the ESC @ from caller text did not reach the printer"
+    );
 }
 
 #[test]
@@ -136,7 +149,7 @@ proptest::proptest! {
 
     /// Whatever the caller puts in a ticket (any Unicode, control characters, ESC sequences),
     /// the stream stays a valid one: strict decoding succeeds, the only ESC/POS commands are
-    /// ours, and the number comes back (with `?` for what PC858 lacks).
+    /// ours (text, or raster lines for what PC858 lacks), and the number comes back.
     #[test]
     fn any_text_renders_to_a_stream_with_only_our_commands(
         site in "\\PC{0,40}",
@@ -160,6 +173,12 @@ proptest::proptest! {
             let qrs: Vec<_> = ops.iter().filter_map(|o| match o { Op::Qr { data, .. } => Some(data.clone()), _ => None }).collect();
             proptest::prop_assert_eq!(qrs, url.clone().into_iter().collect::<Vec<_>>());
             proptest::prop_assert_eq!(ops.iter().filter(|o| matches!(o, Op::Cut { .. })).count(), 1);
+            for op in &ops {
+                if let Op::Raster { mode, width_bytes, .. } = op {
+                    // Drawn lines span the printable width, so no printer can misplace them.
+                    proptest::prop_assert_eq!((*mode, u32::from(*width_bytes) * 8), (0, paper.dots()));
+                }
+            }
         }
     }
 }
