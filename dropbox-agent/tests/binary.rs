@@ -319,3 +319,35 @@ async fn printer_status_and_wired_cover_line_merge() {
     agent.line("cover closed");
     assert_eq!(next_event(&mut sub, &ev_topic).await, printer(PrinterState::PaperLow));
 }
+
+/// The binary started from a health-only device file whose `[agent]` names `broker`'s URL,
+/// credentials and `tls` table; its retained Online status (kind `agent`) must arrive.
+async fn comes_online_over(broker: &Mosquitto, tls: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let full = device_file(broker.port, dir.path(), "unix:path=/nonexistent/aula-test-bus");
+    let health_only = full[..full.find("[dropbox]").unwrap()]
+        .replace(&format!("broker = \"mqtt://127.0.0.1:{}\"\n", broker.port), &broker.agent_keys());
+    let config = dir.path().join("agent.toml");
+    std::fs::write(&config, format!("{health_only}\n{tls}")).unwrap();
+    let status = topics().topic(&Topic::DeviceStatus(DeviceId::new("dropbox-7").unwrap()));
+    let mut sub = Sub::with_options(broker.options("test-hub-tls"), false, &status).await;
+    let _agent = Running::start(&config, &dir.path().join("agent.log"));
+    let m = sub.next_on(&status, WAIT).await.expect("online over TLS");
+    assert!(matches!(
+        decode::<DeviceStatus>(&m.payload).unwrap().body,
+        DeviceStatus::Online { kind: aula_protocol::DeviceKind::Agent, .. }
+    ));
+}
+
+/// Guards: the headless binary reads the one `[agent]` dialect: an `mqtts://` broker that
+/// requires the site's CA and a password, and one that requires the device's own client
+/// certificate (mutual TLS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connects_with_tls_and_a_password_or_its_certificate() {
+    let pki = aula_testkit::Pki::new();
+    let broker = Mosquitto::builder().tls(&pki).user("dropbox-7", "s3cret").start();
+    comes_online_over(&broker, &broker.agent_tls(None)).await;
+    let broker = Mosquitto::builder().require_certificate(&pki).start();
+    let cert = pki.client("dropbox-7");
+    comes_online_over(&broker, &broker.agent_tls(Some(&cert))).await;
+}

@@ -46,7 +46,8 @@ pub fn build(
     let printer_cfg = cfg.printer.as_ref().ok_or_else(|| anyhow::anyhow!("check-in mode needs [printer]"))?;
     let sink = aula_hardware::printer::open(printer_cfg)?;
     let printer = Printer::start(sink, printer_cfg.paper, inbox.clone(), hook);
-    let hub = AgentHub::start(cfg, inbox, Some(Arc::new(printer.test_printer())), exit)?;
+    let test_printer: Arc<dyn aula_agent::TestPrinter> = Arc::new(printer.test_printer());
+    let hub = AgentHub::start(cfg, inbox, Some(test_printer), exit)?;
     let site = SiteInfo {
         site_name: cfg.site_name.clone(),
         languages: cfg.languages.clone(),
