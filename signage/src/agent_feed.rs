@@ -24,7 +24,6 @@ use std::time::Duration;
 use aula_agent::{Agent, AgentConfig, AgentEvent, Executor, Next};
 use tokio::sync::Notify;
 
-use crate::config::Config;
 use crate::feed::Feed;
 use crate::wall::Input;
 

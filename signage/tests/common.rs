@@ -80,10 +80,6 @@ impl Broker {
             self.state.path().join("wall-test").join("outbox.sqlite"),
         )
     }
-
-    pub fn state_dir(&self) -> &std::path::Path {
-        self.state.path()
-    }
 }
 
 /// Plays the hub: publishes envelopes with a plain rumqttc client.

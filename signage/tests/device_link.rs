@@ -119,7 +119,7 @@ fn hub_commands_are_answered_and_restart_exits_with_75() {
     // The file a reload would apply is broken: the wall must refuse and keep running.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("wall-test.toml");
-    std::fs::write(&file, "[agent]\nsite = \"lahti\"\ndevice = \"wall-test\"\n\n[signage]\nrotate_s = 0\n").unwrap();
+    std::fs::write(&file, "[agent]\nsite = \"lahti\"\ndevice = \"wall-test\"\nbroker = \"mqtt://127.0.0.1:1883\"\n\n[signage]\nrotate_s = 0\n").unwrap();
     let (exit_tx, exit_rx) = mpsc::channel();
     let feed = AgentFeed::new(link.clone(), Duration::from_secs(30))
         .with_config_file(file.clone())
@@ -147,7 +147,11 @@ fn hub_commands_are_answered_and_restart_exits_with_75() {
 
     // Fixed file: a reload now restarts the wall (exit 75), after reporting it and saying
     // goodbye with a clean Offline.
-    std::fs::write(&file, "[agent]\nsite = \"lahti\"\ndevice = \"wall-test\"\n\n[signage]\n").unwrap();
+    std::fs::write(
+        &file,
+        "[agent]\nsite = \"lahti\"\ndevice = \"wall-test\"\nbroker = \"mqtt://127.0.0.1:1883\"\n\n[signage]\n",
+    )
+    .unwrap();
     cmd(Command::ReloadConfig);
     let (name, ok, _) = result();
     assert_eq!((name.as_str(), ok), ("reload_config", true));
