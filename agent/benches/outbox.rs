@@ -6,7 +6,6 @@
 //!   private local Mosquitto, each deleted on its PUBACK;
 //! - resident memory of this process after the drain (agent + runtime + SQLite cache).
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aula_agent::{Agent, AgentConfig, Outbox};
@@ -20,10 +19,6 @@ fn rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn lid() -> DeviceEvent {
     DeviceEvent::Lid { box_id: BoxId::new("lobby").unwrap(), open: true }
 }
@@ -33,16 +28,8 @@ async fn main() {
     let n_enqueue: usize = std::env::var("BENCH_ENQUEUE").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let n_backlog: usize = std::env::var("BENCH_BACKLOG").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut broker = Command::new("mosquitto")
-        .args(["-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mosquitto on PATH");
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let broker = aula_testkit::Mosquitto::start();
+    let port = broker.port;
     let site = SiteId::new("bench").unwrap();
     let rss_start = rss_kb();
 
@@ -101,8 +88,7 @@ async fn main() {
     let drain_s = t0.elapsed().as_secs_f64();
     let rss_end = rss_kb();
     agent.shutdown().await;
-    let _ = broker.kill();
-    let _ = broker.wait();
+    drop(broker);
 
     println!("| figure | value |");
     println!("|---|---|");

@@ -1,24 +1,11 @@
-//! The agent library's error types: config problems (named by file and key), outbox storage
-//! failures, and why a request got no reply.
+//! The agent library's error types: outbox storage failures, why the agent could not start,
+//! and why a request got no reply. Config problems are the workspace's one
+//! [`aula_conf::ConfigError`] (file, dotted key, expected, found).
 
 use std::path::PathBuf;
 
+use aula_conf::ConfigError;
 use thiserror::Error;
-
-/// The config file could not be read or does not say what it must.
-#[derive(Debug, Error)]
-pub enum ConfigError {
-    #[error("{file}: cannot read: {source}")]
-    Read {
-        file: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{file}: not valid TOML: {message}")]
-    Syntax { file: PathBuf, message: String },
-    #[error("{file}: key `{key}`: expected {expected}")]
-    Invalid { file: PathBuf, key: String, expected: String },
-}
 
 /// The durable outbox failed (disk full, file unreadable, corrupt database).
 #[derive(Debug, Error)]

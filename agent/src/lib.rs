@@ -1,7 +1,8 @@
 //! # aula-agent
 //!
 //! The device runtime every Aula device links: kiosk, signage and the headless
-//! `aula-agent` binary (drop-box sensors). One [`Agent`] per process owns:
+//! `aula-agent` binary (drop-box sensors, package `aula-dropbox-agent`). It knows no GPIO and
+//! no printer: a queue wall links none of that. One [`Agent`] per process owns:
 //!
 //! - the **MQTT session** (`session.rs`): fixed client id, `clean_session = false`,
 //!   keepalive from config, retained [`aula_protocol::DeviceStatus::Online`] on every connect
@@ -21,24 +22,21 @@
 //! - the **health publisher** ([`health`]): uptime, load, memory, disk, CPU temperature,
 //!   outbox backlog, printer state, and over D-Bus network, clock sync and systemd unit
 //!   states (`None` when there is no system bus; `agent.dbus_address` picks another bus);
-//! - **hub commands** ([`commands`]): the headless policy (reload config after validating the
-//!   file, restart = exit [`EXIT_RESTART`], test print, reboot through logind) and the
-//!   [`aula_protocol::DeviceEvent::CommandResult`] reporting the outcome;
-//! - the headless binary's **device file** ([`headless::HeadlessConfig`]: `[agent]`,
-//!   `[dropbox]`, `[gpio]`, `[printer]`, validated together).
-//!
-//! Measured (`cargo bench -p aula-agent --bench idle`, release, the real `aula-agent`
-//! binary as a drop box with every GPIO input simulated, file printer polled every 5 s,
-//! health every 1 s, private Mosquitto, 2-core x86_64 container shared with other builds):
-//! RSS 8.6–8.7 MB (peak 8.7 MB; target < 20 MB), idle CPU 0 ticks in 10 s and 2 ticks in
-//! 60 s = 0.03 % of a core (target < 1 %).
+//! - **hub commands** ([`commands::Executor`], the one executor of every device): reload
+//!   config after validating the file, restart = exit [`EXIT_RESTART`], reboot through
+//!   logind, test print on the device's [`commands::TestPrinter`], show a survey on its
+//!   [`commands::SurveyScreen`], "not applicable" for what the device lacks; every outcome a
+//!   [`aula_protocol::DeviceEvent::CommandResult`] through the outbox;
+//! - the **device link config** ([`config`]): the `[agent]` section every device file has
+//!   (`broker = "mqtt://…"` or `"mqtts://…"`, credentials, `[agent.tls]`), errors as
+//!   [`aula_conf::ConfigError`]. TLS is always built in (rustls).
 //!
 //! ```no_run
 //! use aula_agent::{Agent, AgentConfig, AgentEvent};
 //! use aula_protocol::{BoxId, DeviceEvent, Lang, RequestKind};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let cfg = AgentConfig::from_file("config/agent-dropbox.toml".as_ref())?;
+//! let cfg = AgentConfig::from_file("config/agent-dropbox.toml".as_ref(), aula_protocol::DeviceKind::Agent)?;
 //! let (agent, mut events) = Agent::start(cfg, env!("CARGO_PKG_VERSION")).await?;
 //!
 //! // Durable: committed to the outbox before this returns, delivered when the broker is up.
@@ -64,21 +62,20 @@
 mod agent;
 pub mod commands;
 pub mod config;
-pub mod dropbox;
 mod error;
 mod events;
-pub mod headless;
 pub mod health;
 pub mod outbox;
-pub mod runner;
 mod session;
-#[cfg(feature = "tls")]
 mod tls;
 pub mod tracker;
 
 pub use agent::{Agent, AgentEvents, AgentStats, EVENT_CAPACITY};
-pub use commands::{CommandAction, EXIT_RESTART, command_name, headless_action, result_event};
-pub use config::{AgentConfig, BrokerConfig, TlsConfig};
-pub use error::{AgentError, ConfigError, OutboxError, RequestError};
+pub use aula_conf::ConfigError;
+pub use commands::{
+    EXIT_RESTART, Executor, Next, Plan, SurveyScreen, TestPrinter, TestTicket, command_name, result_event,
+};
+pub use config::{AgentConfig, BrokerConfig, RawAgent, TlsConfig};
+pub use error::{AgentError, OutboxError, RequestError};
 pub use events::{AgentEvent, Inbound, route};
 pub use outbox::Outbox;

@@ -59,15 +59,18 @@ pub(crate) fn mqtt_options(shared: &Shared) -> MqttOptions {
     if let Some(user) = &cfg.broker.username {
         o.set_credentials(user.clone(), cfg.broker.password.clone().unwrap_or_default());
     }
-    #[cfg(feature = "tls")]
-    if let Some(tls) = &cfg.broker.tls {
-        match crate::tls::transport(tls) {
+    if cfg.broker.tls {
+        match crate::tls::transport(&cfg.broker) {
             Ok(t) => {
                 o.set_transport(t);
             }
-            // Validation checked the shape; a file that vanished since is logged and the
-            // connection attempts fail visibly.
-            Err(e) => warn!(error = %e, "TLS setup failed"),
+            // The config check found the files; one that vanished since is logged. Still TLS,
+            // with no CA: every attempt fails at the handshake, and the credentials never go
+            // out in plain text.
+            Err(e) => {
+                warn!(error = %e, "TLS setup failed");
+                o.set_transport(rumqttc::Transport::tls(Vec::new(), None, None));
+            }
         }
     }
     o
@@ -93,6 +96,11 @@ pub(crate) async fn run(
 ) {
     let cap = usize::from(shared.cfg.max_inflight) * 2 + 64;
     let (client, mut eventloop) = AsyncClient::new(mqtt_options(&shared), cap);
+    // Small request/reply messages: without TCP_NODELAY, Nagle's algorithm meets the
+    // broker's delayed ACK and every kiosk round trip costs ~40 ms.
+    let mut net = eventloop.network_options();
+    net.set_tcp_nodelay(true);
+    eventloop.set_network_options(net);
     let window = usize::from(shared.cfg.max_inflight);
     let mut s = Session {
         shared: shared.clone(),
@@ -104,7 +112,7 @@ pub(crate) async fn run(
     };
     let mut backoff = BACKOFF_START;
     let max_backoff = Duration::from_millis(shared.cfg.reconnect_max_ms);
-    info!(client_id = %shared.cfg.client_id(), broker = %format!("{}:{}", shared.cfg.broker.host, shared.cfg.broker.port), "agent session starting");
+    info!(client_id = %shared.cfg.client_id(), broker = %shared.cfg.broker.url(), "agent session starting");
 
     'session: loop {
         let result = {

@@ -1,21 +1,24 @@
-//! TLS to the broker (crate feature `tls`): reads the PEM files named in
-//! `[agent.broker.tls]` into rumqttc's rustls transport. Files are read at start, so a
-//! missing file is reported once with its path.
+//! TLS to the broker (`mqtts://`, always built in: rustls through rumqttc): the transport for
+//! the session, from the PEM files named in `[agent.tls]`, or the system's CAs without it.
+//! Files are read when the session starts; the config check already found them, so a read
+//! failure here (a file removed since) is logged and the connection attempts fail visibly.
 
 use std::path::Path;
 
 use rumqttc::Transport;
 
-use crate::config::TlsConfig;
+use crate::config::BrokerConfig;
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The transport for `tls`: broker verified against `ca_file`, optional client certificate.
-pub(crate) fn transport(tls: &TlsConfig) -> Result<Transport, String> {
-    let ca = read(&tls.ca_file)?;
-    let client_auth = match (&tls.client_cert_file, &tls.client_key_file) {
+/// The transport for a `mqtts://` broker: verified against `ca_file` (with the client
+/// certificate for mutual TLS), or against the system's CAs when there is no `[agent.tls]`.
+pub(crate) fn transport(broker: &BrokerConfig) -> Result<Transport, String> {
+    let Some(files) = &broker.tls_files else { return Ok(Transport::tls_with_default_config()) };
+    let ca = read(&files.ca_file)?;
+    let client_auth = match (&files.cert_file, &files.key_file) {
         (Some(cert), Some(key)) => Some((read(cert)?, read(key)?)),
         _ => None,
     };

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use aula_agent::Agent;
 use aula_protocol::{BoxId, DeviceEvent, DeviceId, Envelope, MessageId, Topic, decode};
 
-use crate::support::{Broker, Proxy, Sub, config, topics, wait_for};
+use crate::support::{Proxy, Sub, broker, config, topics, wait_until_async};
 
 fn lid(i: usize) -> DeviceEvent {
     DeviceEvent::Lid { box_id: BoxId::new("lobby").unwrap(), open: i.is_multiple_of(2) }
@@ -42,12 +42,12 @@ fn outage() -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_events_survive_a_broker_outage() {
     let dir = tempfile::tempdir().unwrap();
-    let mut broker = Broker::start(true);
+    let mut broker = broker(true);
     let cfg = config(dir.path(), "dropbox-1", broker.port);
     let topic = topics().topic(&Topic::DeviceEvent(cfg.device.clone()));
     let mut sub = Sub::start(broker.port, "test-sub-outage", true, &topics().all_filter()).await;
     let (agent, _events) = Agent::start(cfg, "test").await.unwrap();
-    wait_for("connected", Duration::from_secs(5), || agent.is_connected()).await;
+    wait_until_async("connected", Duration::from_secs(5), async || agent.is_connected()).await;
 
     let t0 = Instant::now();
     let mut sent = HashSet::new();
@@ -59,7 +59,7 @@ async fn thousand_events_survive_a_broker_outage() {
     }
     // Stop while rows are still in flight.
     broker.stop();
-    wait_for("disconnect noticed", Duration::from_secs(5), || !agent.is_connected()).await;
+    wait_until_async("disconnect noticed", Duration::from_secs(5), async || !agent.is_connected()).await;
     let stop_at = Instant::now();
     for i in 300..700 {
         let id = agent.send_event(lid(i)).await.unwrap();
@@ -68,7 +68,7 @@ async fn thousand_events_survive_a_broker_outage() {
     }
     let rest = outage().saturating_sub(stop_at.elapsed());
     tokio::time::sleep(rest).await;
-    broker.resume();
+    broker.restart();
     let down = stop_at.elapsed();
     for i in 700..1000 {
         let id = agent.send_event(lid(i)).await.unwrap();
@@ -103,7 +103,7 @@ async fn thousand_events_survive_a_broker_outage() {
         agent.is_connected(),
         agent.stats()
     );
-    wait_for("outbox drained", Duration::from_secs(10), || agent.outbox_pending() == 0).await;
+    wait_until_async("outbox drained", Duration::from_secs(10), async || agent.outbox_pending() == 0).await;
     assert!(agent.stats().connects >= 2);
 }
 
@@ -112,7 +112,7 @@ async fn thousand_events_survive_a_broker_outage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_survives_a_process_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let mut broker = Broker::start(false);
+    let mut broker = broker(false);
     broker.stop(); // the port stays ours; nobody listens yet
     let cfg = config(dir.path(), "dropbox-2", broker.port);
     let topic = topics().topic(&Topic::DeviceEvent(cfg.device.clone()));
@@ -127,13 +127,13 @@ async fn outbox_survives_a_process_restart() {
         // Dropped here: the session task ends without any cleanup, like a kill.
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
-    broker.resume();
+    broker.restart();
     let mut sub = Sub::start(broker.port, "test-sub-restart", false, &topics().all_filter()).await;
     let (agent, _events) = Agent::start(cfg, "test").await.unwrap();
     assert_eq!(agent.outbox_pending(), 200);
     let seen = collect(&mut sub, &topic, &sent, Duration::from_secs(20)).await;
     assert_eq!(sent.iter().filter(|id| !seen.contains_key(id)).count(), 0, "events lost");
-    wait_for("outbox drained", Duration::from_secs(10), || agent.outbox_pending() == 0).await;
+    wait_until_async("outbox drained", Duration::from_secs(10), async || agent.outbox_pending() == 0).await;
     agent.shutdown().await;
 }
 
@@ -142,7 +142,7 @@ async fn outbox_survives_a_process_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clean_shutdown_publishes_offline() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = broker(false);
     let cfg = config(dir.path(), "dropbox-3", broker.port);
     let status = topics().topic(&Topic::DeviceStatus(DeviceId::new("dropbox-3").unwrap()));
     let mut sub = Sub::start(broker.port, "test-sub-shutdown", false, &status).await;
@@ -160,24 +160,24 @@ async fn clean_shutdown_publishes_offline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_in_flight_on_a_dead_connection_are_resent() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = broker(false);
     let proxy = Proxy::start(broker.port).await;
     let mut cfg = config(dir.path(), "dropbox-4", proxy.port);
     cfg.keepalive_s = 1;
     let topic = topics().topic(&Topic::DeviceEvent(cfg.device.clone()));
     let mut sub = Sub::start(broker.port, "test-sub-inflight", false, &topics().all_filter()).await;
     let (agent, _events) = Agent::start(cfg, "test").await.unwrap();
-    wait_for("connected", Duration::from_secs(5), || agent.is_connected()).await;
+    wait_until_async("connected", Duration::from_secs(5), async || agent.is_connected()).await;
     let mut sent = HashSet::new();
     for i in 0..50 {
         sent.insert(agent.send_event(lid(i)).await.unwrap());
     }
-    wait_for("first rows acknowledged", Duration::from_secs(5), || agent.outbox_pending() == 0).await;
+    wait_until_async("first rows acknowledged", Duration::from_secs(5), async || agent.outbox_pending() == 0).await;
     proxy.freeze();
     for i in 50..250 {
         sent.insert(agent.send_event(lid(i)).await.unwrap());
     }
-    wait_for("dead connection noticed", Duration::from_secs(10), || !agent.is_connected()).await;
+    wait_until_async("dead connection noticed", Duration::from_secs(10), async || !agent.is_connected()).await;
     assert_eq!(agent.outbox_pending(), 200, "nothing may be deleted without a PUBACK");
     proxy.thaw();
     let seen = collect(&mut sub, &topic, &sent, Duration::from_secs(20)).await;
@@ -185,5 +185,5 @@ async fn rows_in_flight_on_a_dead_connection_are_resent() {
     let dups: u32 = seen.values().map(|n| n - 1).sum();
     eprintln!("in-flight test: sent {} lost {lost} duplicates {dups}", sent.len());
     assert_eq!(lost, 0);
-    wait_for("outbox drained", Duration::from_secs(10), || agent.outbox_pending() == 0).await;
+    wait_until_async("outbox drained", Duration::from_secs(10), async || agent.outbox_pending() == 0).await;
 }

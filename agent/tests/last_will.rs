@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use aula_agent::Agent;
 use aula_protocol::{DeviceStatus, Envelope, Topic, decode};
 
-use crate::support::{Broker, Proxy, Sub, config, topics, wait_for};
+use crate::support::{Proxy, Sub, broker, config, topics, wait_until_async};
 
 fn state(payload: &[u8]) -> DeviceStatus {
     let env: Envelope<DeviceStatus> = decode(payload).unwrap();
@@ -23,7 +23,7 @@ fn state(payload: &[u8]) -> DeviceStatus {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_connection_gets_offline_within_one_and_a_half_keepalives() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = broker(false);
     let proxy = Proxy::start(broker.port).await;
     let mut cfg = config(dir.path(), "kiosk-9", proxy.port);
     cfg.keepalive_s = 2;
@@ -32,7 +32,7 @@ async fn silent_connection_gets_offline_within_one_and_a_half_keepalives() {
     let (agent, _events) = Agent::start(cfg, "test").await.unwrap();
     let m = sub.next_on(&status, Duration::from_secs(5)).await.expect("online");
     assert!(matches!(state(&m.payload), DeviceStatus::Online { .. }));
-    wait_for("connected", Duration::from_secs(5), || agent.is_connected()).await;
+    wait_until_async("connected", Duration::from_secs(5), async || agent.is_connected()).await;
 
     proxy.freeze();
     let t0 = Instant::now();
@@ -57,7 +57,7 @@ async fn silent_connection_gets_offline_within_one_and_a_half_keepalives() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_session_gets_offline() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = broker(false);
     let cfg = config(dir.path(), "kiosk-8", broker.port);
     let status = topics().topic(&Topic::DeviceStatus(cfg.device.clone()));
     let mut sub = Sub::start(broker.port, "test-sub-kill", false, &status).await;

@@ -7,7 +7,7 @@ use aula_agent::{Agent, AgentEvent};
 use aula_protocol::{Command, Envelope, Health, Topic, decode};
 use rumqttc::QoS;
 
-use crate::support::{Broker, Sub, config, topics, wait_for};
+use crate::support::{Sub, broker, config, topics, wait_until_async};
 
 async fn next_event(events: &mut aula_agent::AgentEvents) -> AgentEvent {
     tokio::time::timeout(Duration::from_secs(5), events.recv()).await.expect("event in time").expect("open")
@@ -16,7 +16,7 @@ async fn next_event(events: &mut aula_agent::AgentEvents) -> AgentEvent {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_messages_are_counted_and_survived() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = broker(false);
     let cfg = config(dir.path(), "signage-1", broker.port);
     let t = topics();
     let me = cfg.device.clone();
@@ -46,7 +46,7 @@ async fn malformed_messages_are_counted_and_survived() {
     }
     assert_eq!(reasons, ["not_json", "wrong_version", "bad_field", "too_large"]);
     assert_eq!(agent.stats().malformed, 4);
-    wait_for("still connected", Duration::from_secs(5), || agent.is_connected()).await;
+    wait_until_async("still connected", Duration::from_secs(5), async || agent.is_connected()).await;
 }
 
 /// Guards: the health publisher runs and reports the outbox backlog, with D-Bus figures
@@ -54,7 +54,7 @@ async fn malformed_messages_are_counted_and_survived() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_is_published() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = broker(false);
     let mut cfg = config(dir.path(), "dropbox-9", broker.port);
     cfg.health_interval_s = 1;
     let topic = topics().topic(&Topic::DeviceHealth(cfg.device.clone()));

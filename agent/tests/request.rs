@@ -7,17 +7,17 @@ use aula_agent::{Agent, RequestError};
 use aula_protocol::{Envelope, Lang, MessageId, Rejection, Reply, ReplyResult, Request, RequestKind, Topic, decode};
 use rumqttc::QoS;
 
-use crate::support::{Broker, Sub, config, free_port, topics, wait_for};
+use crate::support::{Sub, broker, config, free_port, topics, wait_until_async};
 
 /// Guards: with no hub listening, `request` returns `Timeout` after the configured time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_times_out_without_a_hub() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = broker(false);
     let mut cfg = config(dir.path(), "kiosk-1", broker.port);
     cfg.request_timeout_ms = 400;
     let (agent, _events) = Agent::start(cfg, "test").await.unwrap();
-    wait_for("connected", Duration::from_secs(5), || agent.is_connected()).await;
+    wait_until_async("connected", Duration::from_secs(5), async || agent.is_connected()).await;
     let t0 = Instant::now();
     let r = agent.request(Lang::fi(), RequestKind::Help).await;
     assert_eq!(r, Err(RequestError::Timeout(Duration::from_millis(400))));
@@ -39,7 +39,7 @@ async fn request_without_broker_is_not_connected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_gets_its_own_reply() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = broker(false);
     let cfg = config(dir.path(), "kiosk-3", broker.port);
     let t = topics();
     // A fake hub: answers every request, after first sending a reply for a stranger id.
@@ -61,7 +61,7 @@ async fn request_gets_its_own_reply() {
         }
     });
     let (agent, _events) = Agent::start(cfg, "test").await.unwrap();
-    wait_for("connected", Duration::from_secs(5), || agent.is_connected()).await;
+    wait_until_async("connected", Duration::from_secs(5), async || agent.is_connected()).await;
     let reply = agent.request(Lang::fi(), RequestKind::Help).await.unwrap();
     assert_eq!(reply.result, ReplyResult::HelpComing);
 
@@ -70,5 +70,6 @@ async fn request_gets_its_own_reply() {
     let reply = agent.request_with_id(id, Lang::en(), kind).await.unwrap();
     assert_eq!(reply.request_id, id);
     assert_eq!(reply.result, ReplyResult::Rejected(Rejection::UnknownBooking));
-    wait_for("stranger replies counted", Duration::from_secs(2), || agent.stats().unmatched_replies >= 2).await;
+    wait_until_async("stranger replies counted", Duration::from_secs(2), async || agent.stats().unmatched_replies >= 2)
+        .await;
 }

@@ -1,11 +1,12 @@
-//! Integration tests of the agent against private Mosquitto brokers (one per test, on a
-//! free port, started and killed by PID). `support` holds the fixtures.
+//! Integration tests of the agent against private Mosquitto brokers (aula-testkit: one per
+//! test, on a free port, killed by PID). `support` holds what only these tests use.
 
 mod support;
 
-mod binary;
+mod commands;
 mod delivery;
 mod health_dbus;
 mod last_will;
 mod malformed;
 mod request;
+mod tls;

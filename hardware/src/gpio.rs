@@ -105,12 +105,14 @@ fn default_debounce_ms() -> u64 {
 /// Highest BCM GPIO number on the 40-pin header.
 pub const MAX_PIN: u8 = 27;
 
-/// A config value serde accepted but Aula cannot use; `key` is the full config path.
+/// A config value serde accepted but Aula cannot use; `key` is the full config path. Shaped
+/// like `aula_conf::ConfigError::Invalid` (expected, found), which the device files wrap it in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{key}: {message}")]
+#[error("{key}: expected {expected}, found {found}")]
 pub struct GpioConfigError {
     pub key: String,
-    pub message: String,
+    pub expected: String,
+    pub found: String,
 }
 
 /// A validated input, ready to build.
@@ -142,19 +144,26 @@ impl GpioConfig {
     pub fn validate(&self) -> Result<ValidGpioConfig, GpioConfigError> {
         let mut inputs: Vec<Input> = Vec::with_capacity(self.inputs.len());
         for (i, c) in self.inputs.iter().enumerate() {
-            let err =
-                |field: &str, message: String| GpioConfigError { key: format!("gpio.inputs[{i}].{field}"), message };
+            let err = |field: &str, expected: String, found: String| GpioConfigError {
+                key: format!("gpio.inputs[{i}].{field}"),
+                expected,
+                found,
+            };
             if c.pin > MAX_PIN {
-                return Err(err("pin", format!("{} is not a header GPIO (BCM 0..={MAX_PIN})", c.pin)));
+                return Err(err("pin", format!("a header GPIO (BCM 0..={MAX_PIN})"), c.pin.to_string()));
             }
             if !(1..=1000).contains(&c.debounce_ms) {
-                return Err(err("debounce_ms", format!("{} is outside 1..=1000", c.debounce_ms)));
+                return Err(err("debounce_ms", "milliseconds 1..=1000".into(), c.debounce_ms.to_string()));
             }
             if let Some(j) = inputs.iter().position(|o| o.pin == c.pin) {
-                return Err(err("pin", format!("{} is already used by gpio.inputs[{j}]", c.pin)));
+                return Err(err("pin", "a pin no other input uses".into(), format!("{}, as gpio.inputs[{j}]", c.pin)));
             }
             if let Some(j) = inputs.iter().position(|o| o.role == c.name) {
-                return Err(err("name", format!("{:?} is already configured in gpio.inputs[{j}]", c.name)));
+                return Err(err(
+                    "name",
+                    "a role no other input has".into(),
+                    format!("{:?}, as gpio.inputs[{j}]", c.name),
+                ));
             }
             inputs.push(Input {
                 role: c.name,

@@ -628,8 +628,8 @@ fn default_font() -> PathBuf {
 /// Why a printer config could not be turned into a sink.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("printer.{key}: {message}")]
-    Invalid { key: &'static str, message: String },
+    #[error("printer.{key}: expected {expected}, found {found}")]
+    Invalid { key: &'static str, expected: String, found: String },
     #[error("serial printer {}: {reason}", path.display())]
     Serial { path: PathBuf, reason: String },
     #[error("printer folder {}: {source}", path.display())]
@@ -639,16 +639,18 @@ pub enum OpenError {
 impl PrinterConfig {
     /// Checks values serde cannot: timeouts, baud rates, empty host.
     pub fn validate(&self) -> Result<(), OpenError> {
-        let invalid = |key, message: String| Err(OpenError::Invalid { key, message });
+        let invalid = |key, expected: String, found: String| Err(OpenError::Invalid { key, expected, found });
         if !(100..=60_000).contains(&self.timeout_ms) {
-            return invalid("timeout_ms", format!("{} is outside 100..=60000", self.timeout_ms));
+            return invalid("timeout_ms", "milliseconds 100..=60000".into(), self.timeout_ms.to_string());
         }
         match &self.connection {
             Connection::Serial { baud, .. } if !SERIAL_BAUDS.contains(baud) => {
-                invalid("baud", format!("{baud} is not one of {SERIAL_BAUDS:?}"))
+                invalid("baud", format!("one of {SERIAL_BAUDS:?}"), baud.to_string())
             }
-            Connection::Tcp { host, .. } if host.trim().is_empty() => invalid("host", "is empty".into()),
-            Connection::Tcp { port: 0, .. } => invalid("port", "0 is not a port".into()),
+            Connection::Tcp { host, .. } if host.trim().is_empty() => {
+                invalid("host", "a host name or IP address".into(), "\"\"".into())
+            }
+            Connection::Tcp { port: 0, .. } => invalid("port", "a TCP port 1-65535".into(), "0".into()),
             _ => Ok(()),
         }
     }

@@ -115,6 +115,24 @@ pub struct TicketContent {
     pub footer: Option<String>,
 }
 
+impl TicketContent {
+    /// What a device prints for the hub's "test print": which device of which site, when
+    /// (UTC), and which program, with the heading in Finnish, Swedish and English (a
+    /// technician of either language reads it at the device). The kiosk and the headless
+    /// agent print the same test ticket.
+    pub fn test_print(site: &str, device: &str, at: chrono::DateTime<chrono::Utc>, app: &str) -> TicketContent {
+        TicketContent {
+            site_name: format!("Aula {site}"),
+            number: "TEST".into(),
+            service: "Testituloste / Testutskrift / Test print".into(),
+            issued_at_text: at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            people_ahead_text: device.to_string(),
+            footer: Some(app.to_string()),
+            ..TicketContent::default()
+        }
+    }
+}
+
 /// Why a ticket could not be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum TicketError {

@@ -2,11 +2,11 @@
 //! at start. Every error names the file, the key and the expected form.
 //!
 //! ```toml
-//! [agent]
+//! [agent]                      # the device link, as on every device (aula_agent::config)
 //! site = "lahti"
 //! device = "kiosk-1"
-//! broker = "localhost:1883"
-//! state_dir = "var/kiosk-1"
+//! broker = "mqtt://localhost:1883"   # or mqtts://…, with username/password and [agent.tls]
+//! state_dir = "var/kiosk-1"    # outbox, offline counters, cached queue state
 //!
 //! [kiosk]
 //! mode = "checkin"
@@ -52,26 +52,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use aula_agent::{AgentConfig, RawAgent};
+use aula_conf::ConfigError;
 use aula_hardware::printer::PrinterConfig;
-use aula_protocol::{DeviceId, Lang, Localized, SiteId};
+use aula_protocol::{DeviceId, DeviceKind, Lang, Localized, SiteId};
 use serde::Deserialize;
 
 use crate::flow::{FlowConfig, OfflineBlock};
 use crate::survey::{SurveyConfig, SurveyMode};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{file}: cannot read: {source}")]
-    Read {
-        file: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{file}: {message}")]
-    Parse { file: PathBuf, message: String },
-    #[error("{file}: key `{key}`: {message} (expected {expected})")]
-    Invalid { file: PathBuf, key: String, message: String, expected: String },
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -158,20 +146,6 @@ pub struct SurveySettings {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawAgent {
-    site: String,
-    device: String,
-    broker: String,
-    #[serde(default = "default_state_dir")]
-    state_dir: PathBuf,
-}
-
-fn default_state_dir() -> PathBuf {
-    PathBuf::from("var/kiosk")
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawKiosk {
     mode: String,
     #[serde(default = "default_lang")]
@@ -220,9 +194,10 @@ pub struct KioskConfig {
     pub file: PathBuf,
     pub site: SiteId,
     pub device: DeviceId,
-    /// `host:port` of the MQTT broker.
-    pub broker_host: String,
-    pub broker_port: u16,
+    /// The device link (`aula-agent`): broker, credentials, TLS; kind `kiosk` in check-in
+    /// mode, `feedback` in the survey modes.
+    pub link: AgentConfig,
+    /// The outbox, offline counters and the cached queue state (`agent.state_dir`).
     pub state_dir: PathBuf,
     pub languages: Vec<Lang>,
     pub interpreter_languages: Vec<Lang>,
@@ -238,113 +213,93 @@ pub struct KioskConfig {
 
 impl KioskConfig {
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { file: path.into(), source })?;
-        Self::from_toml_str(&text, path)
+        Self::from_toml_str(&aula_conf::read(path)?, path)
     }
 
     pub fn from_toml_str(text: &str, file: &Path) -> Result<Self, ConfigError> {
-        let raw: RawConfig =
-            toml::from_str(text).map_err(|e| ConfigError::Parse { file: file.into(), message: e.to_string() })?;
-        let invalid = |key: &str, message: String, expected: &str| ConfigError::Invalid {
-            file: file.into(),
-            key: key.into(),
-            message,
-            expected: expected.into(),
-        };
-        let site = SiteId::new(&raw.agent.site)
-            .map_err(|e| invalid("agent.site", e.to_string(), "a site id such as \"lahti\""))?;
-        let device = DeviceId::new(&raw.agent.device)
-            .map_err(|e| invalid("agent.device", e.to_string(), "a device id such as \"kiosk-1\""))?;
-        let (host, port) = raw
-            .agent
-            .broker
-            .rsplit_once(':')
-            .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok().filter(|p| *p > 0)?)))
-            .filter(|(h, _)| !h.is_empty())
-            .ok_or_else(|| invalid("agent.broker", format!("{:?}", raw.agent.broker), "\"host:port\""))?;
+        let name = file.display().to_string();
+        let raw: RawConfig = aula_conf::parse(text, &name)?;
+        let bad = |key: &str, expected: &str, found: String| ConfigError::invalid(&name, key, expected, found);
         let mode = match raw.kiosk.mode.as_str() {
             "checkin" => Mode::Checkin,
             "feedback" => Mode::Feedback,
             "survey" => Mode::Survey,
             other => {
-                return Err(invalid(
-                    "kiosk.mode",
-                    format!("{other:?} is not a kiosk mode"),
-                    "one of \"checkin\", \"feedback\", \"survey\"",
-                ));
+                return Err(bad("kiosk.mode", "one of \"checkin\", \"feedback\", \"survey\"", format!("{other:?}")));
             }
         };
+        let kind = if mode == Mode::Checkin { DeviceKind::Kiosk } else { DeviceKind::Feedback };
+        let link = raw.agent.validate(&name, kind)?;
         let lang_list = |key: &str, list: &[String]| -> Result<Vec<Lang>, ConfigError> {
             list.iter()
-                .map(|l| {
-                    Lang::new(l.as_str()).map_err(|e| invalid(key, e.to_string(), "language codes such as \"fi\""))
-                })
+                .map(|l| Lang::new(l.as_str()).map_err(|_| bad(key, "language codes such as \"fi\"", format!("{l:?}"))))
                 .collect()
         };
         let languages = lang_list("kiosk.languages", &raw.kiosk.languages)?;
         for req in REQUIRED_LANGUAGES {
             if !languages.iter().any(|l| l.as_str() == req) {
-                return Err(invalid(
+                return Err(bad(
                     "kiosk.languages",
-                    format!("{req:?} is missing"),
                     "a list containing at least \"fi\", \"sv\" and \"en\"",
+                    format!("{:?} without {req:?}", raw.kiosk.languages),
                 ));
             }
         }
         let interpreter_languages = lang_list("kiosk.interpreter_languages", &raw.kiosk.interpreter_languages)?;
-        let default_lang = Lang::new(&raw.kiosk.default_language)
-            .map_err(|e| invalid("kiosk.default_language", e.to_string(), "one of kiosk.languages"))?;
-        if !languages.contains(&default_lang) {
-            return Err(invalid(
-                "kiosk.default_language",
-                format!("{default_lang} is not in kiosk.languages"),
-                "one of kiosk.languages",
-            ));
-        }
+        let default_lang =
+            Lang::new(&raw.kiosk.default_language).ok().filter(|l| languages.contains(l)).ok_or_else(|| {
+                bad("kiosk.default_language", "one of kiosk.languages", format!("{:?}", raw.kiosk.default_language))
+            })?;
         let required = [Lang::fi(), Lang::sv(), Lang::en()];
         let missing = raw.kiosk.site_name.missing(&required);
         if !missing.is_empty() {
-            return Err(invalid(
+            return Err(bad(
                 "kiosk.site_name",
-                format!("no text for {}", missing.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ")),
                 "a table with fi, sv and en names",
+                format!("no text for {}", missing.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ")),
             ));
         }
         if !(10..=600).contains(&raw.kiosk.inactivity_s) {
-            return Err(invalid("kiosk.inactivity_s", raw.kiosk.inactivity_s.to_string(), "10..=600 seconds"));
+            return Err(bad("kiosk.inactivity_s", "10..=600 seconds", raw.kiosk.inactivity_s.to_string()));
         }
         if !(5..=600).contains(&raw.kiosk.result_s) {
-            return Err(invalid("kiosk.result_s", raw.kiosk.result_s.to_string(), "5..=600 seconds"));
+            return Err(bad("kiosk.result_s", "5..=600 seconds", raw.kiosk.result_s.to_string()));
         }
         if !(200..=30_000).contains(&raw.kiosk.request_timeout_ms) {
-            return Err(invalid(
+            return Err(bad(
                 "kiosk.request_timeout_ms",
-                raw.kiosk.request_timeout_ms.to_string(),
                 "200..=30000 milliseconds",
+                raw.kiosk.request_timeout_ms.to_string(),
             ));
         }
         let [first, last] = raw.kiosk.offline_block;
         if first == 0 || first > last || last > 9999 {
-            return Err(invalid(
+            return Err(bad(
                 "kiosk.offline_block",
-                format!("[{first}, {last}]"),
                 "[first, last] with 1 <= first <= last <= 9999, e.g. [900, 999]",
+                format!("[{first}, {last}]"),
             ));
         }
         let timezone: chrono_tz::Tz = raw.kiosk.timezone.parse().map_err(|_| {
-            invalid("kiosk.timezone", format!("{:?}", raw.kiosk.timezone), "an IANA zone such as \"Europe/Helsinki\"")
+            bad("kiosk.timezone", "an IANA zone such as \"Europe/Helsinki\"", format!("{:?}", raw.kiosk.timezone))
         })?;
         let printer = match (mode, raw.printer) {
             (Mode::Checkin, None) => {
-                return Err(invalid("printer", "missing".into(), "a [printer] section in check-in mode"));
+                return Err(bad("printer", "a [printer] section in check-in mode", "none".into()));
             }
             (_, Some(p)) => {
-                p.validate().map_err(|e| invalid("printer", e.to_string(), "a valid [printer] section"))?;
+                p.validate().map_err(|e| match e {
+                    aula_hardware::printer::OpenError::Invalid { key, expected, found } => {
+                        bad(&format!("printer.{key}"), &expected, found)
+                    }
+                    other => bad("printer", "a usable [printer] section", other.to_string()),
+                })?;
                 Some(p)
             }
             (_, None) => None,
         };
 
+        let device = link.device.clone();
         let mut flow = FlowConfig::new(device.clone());
         flow.default_lang = default_lang;
         flow.inactivity = Duration::from_secs(raw.kiosk.inactivity_s);
@@ -354,21 +309,20 @@ impl KioskConfig {
         let survey = match (mode, raw.survey) {
             (Mode::Checkin, _) => None,
             (_, None) => {
-                return Err(invalid(
+                return Err(bad(
                     "survey",
-                    "missing".into(),
                     "a [survey] section with at least id = \"<survey id>\" in feedback and survey modes",
+                    "none".into(),
                 ));
             }
-            (_, Some(s)) => Some(survey_settings(s, mode, &device, &flow.default_lang, &invalid)?),
+            (_, Some(s)) => Some(survey_settings(s, mode, &device, &flow.default_lang, &bad)?),
         };
         Ok(Self {
             file: file.into(),
-            site,
+            site: link.site.clone(),
             device,
-            broker_host: host,
-            broker_port: port,
-            state_dir: raw.agent.state_dir,
+            state_dir: link.state_dir.clone(),
+            link,
             languages,
             interpreter_languages,
             timezone,
@@ -386,15 +340,15 @@ fn survey_settings(
     mode: Mode,
     device: &DeviceId,
     lang: &Lang,
-    invalid: &dyn Fn(&str, String, &str) -> ConfigError,
+    bad: &dyn Fn(&str, &str, String) -> ConfigError,
 ) -> Result<SurveySettings, ConfigError> {
     let id = aula_protocol::SurveyId::new(&s.id)
-        .map_err(|e| invalid("survey.id", e.to_string(), "a survey id such as \"exit\""))?;
+        .map_err(|_| bad("survey.id", "a survey id such as \"exit\"", format!("{:?}", s.id)))?;
     let range = |key: &str, v: u64, lo: u64, hi: u64| {
         if (lo..=hi).contains(&v) {
             Ok(Duration::from_secs(v))
         } else {
-            Err(invalid(key, v.to_string(), &format!("{lo}..={hi} seconds")))
+            Err(bad(key, &format!("{lo}..={hi} seconds"), v.to_string()))
         }
     };
     let mut flow =
@@ -405,7 +359,7 @@ fn survey_settings(
     flow.cooldown = range("survey.cooldown_s", s.cooldown_s, 0, 300)?;
     flow.popup_timeout = range("survey.popup_timeout_s", s.popup_timeout_s, 5, 600)?;
     if !(1..=60).contains(&s.max_per_minute) {
-        return Err(invalid("survey.max_per_minute", s.max_per_minute.to_string(), "1..=60 answers"));
+        return Err(bad("survey.max_per_minute", "1..=60 answers", s.max_per_minute.to_string()));
     }
     flow.max_per_minute = s.max_per_minute;
     let active = range("survey.active_s", s.active_s, 0, 3600)?;

@@ -21,8 +21,7 @@
 //!   effects). Every rule lives there once: inactivity reset, debounce, one request id per
 //!   ticket attempt, resend with the same id, the offline decision.
 //! - [`app::Kiosk`]: the controller wiring the flow to the Slint window (`KioskAdapter`),
-//!   the hub ([`hub::HubClient`], MQTT in [`hub::MqttHub`]) and the printer thread
-//!   ([`printing::Printer`]).
+//!   the hub ([`hub::HubClient`]) and the printer thread ([`printing::Printer`]).
 //! - [`config::KioskConfig`]: `config/kiosk-1.toml`, validated at start (also
 //!   `config/feedback-1.toml`, `config/survey-1.toml`).
 //! - [`survey::SurveyFlow`]: the survey visit as a pure state machine (one answer per visit,
@@ -33,10 +32,12 @@
 //!   code that shows or hides the window.
 //! - [`trigger`]: the local Unix-socket trigger and its line protocol (`show [service-id]`,
 //!   `activity`, `end`), for the self-service software; also `kiosk/SURVEY-TRIGGER.md`.
-//! - Talking to the hub: by default [`hub::MqttHub`], the kiosk's own small MQTT client
-//!   (file outbox acknowledged by the hub's reply); with `--features agent`,
-//!   `agent_hub::AgentHub` over the shared device runtime `aula-agent` (SQLite outbox,
-//!   health). Both sit behind [`hub::HubClient`], so the controller does not know which.
+//! - Talking to the hub: [`agent_hub::AgentHub`] (check-in) and [`agent_hub::AgentFeedback`]
+//!   (survey modes) over the shared device runtime `aula-agent`, the kiosk's only MQTT link
+//!   (`[agent]` config with `mqtt://` or `mqtts://`, SQLite outbox, health). Hub commands go
+//!   to aula-agent's one executor ([`agent_hub::executor`]): test print on this kiosk's
+//!   printer, reload (validated first), restart, reboot, the pop-up's `show_survey`, and
+//!   "not applicable" for the rest. The controller sees only [`hub::HubClient`].
 //!
 //! ## When the hub cannot be reached (the offline decision)
 //! A walk-in number never depends on the network. A ticket request that gets no reply within
@@ -58,10 +59,11 @@
 //!   `--headless-first-frame` renders one frame with the software renderer and exits.
 //! - `cargo test -p aula-kiosk`: one test binary (`tests/kiosk.rs`): the pure flow, every
 //!   flow through the UI on Slint's testing backend, reference screenshots
-//!   (`docs/kiosk-*.png`, `UPDATE_SCREENSHOTS=1` to accept changes), a real Mosquitto.
-//! - `kiosk-bench`: tap → ticket bytes (with the hub round trip through Mosquitto), RSS,
-//!   start → first frame, tap "Ready" → survey answer committed to the outbox, printed
-//!   beside their targets.
+//!   (`docs/kiosk-*.png`, `UPDATE_SCREENSHOTS=1` to accept changes), a real Mosquitto
+//!   (aula-testkit), also over TLS.
+//! - `cargo bench -p aula-kiosk --bench kiosk-bench`: tap → ticket bytes (with the hub round
+//!   trip through Mosquitto), RSS, start → first frame, tap "Ready" → survey answer committed
+//!   to the outbox, printed beside their targets.
 //! - `aula-kiosk --config config/feedback-1.toml` (feedback terminal) or
 //!   `--config config/survey-1.toml` (pop-up; try `echo show | socat - UNIX-CONNECT:<socket>`).
 //!
@@ -76,7 +78,6 @@
 
 slint::include_modules!();
 
-#[cfg(feature = "agent")]
 pub mod agent_hub;
 pub mod app;
 pub mod config;
@@ -87,6 +88,4 @@ pub mod qr;
 pub mod run;
 pub mod survey;
 pub mod survey_app;
-#[doc(hidden)]
-pub mod testkit;
 pub mod trigger;

@@ -40,7 +40,13 @@ fn main() -> anyhow::Result<()> {
         let window = aula_kiosk::KioskWindow::new()?;
         window.window().set_size(slint::PhysicalSize::new(800, 480));
         let frame = if cfg.mode == aula_kiosk::config::Mode::Checkin {
-            let kiosk = aula_kiosk::run::build(&cfg, window, Some(std::sync::Arc::new(|| {})), None)?;
+            let kiosk = aula_kiosk::run::build(
+                &cfg,
+                window,
+                Some(std::sync::Arc::new(|| {})),
+                None,
+                aula_kiosk::agent_hub::process_exit(),
+            )?;
             kiosk.window().show()?;
             kiosk.window().window().take_snapshot().context("render the first frame")?
         } else {
@@ -57,20 +63,16 @@ fn main() -> anyhow::Result<()> {
     aula_kiosk::run::run(&cfg).with_context(|| format!("running the kiosk with {}", args.config.display()))
 }
 
-#[cfg(feature = "agent")]
 fn first_survey_frame(
     cfg: &aula_kiosk::config::KioskConfig,
     window: aula_kiosk::KioskWindow,
 ) -> anyhow::Result<slint::SharedPixelBuffer<slint::Rgba8Pixel>> {
-    let parts = aula_kiosk::run::build_survey(cfg, window, Some(std::sync::Arc::new(|| {})))?;
+    let parts = aula_kiosk::run::build_survey(
+        cfg,
+        window,
+        Some(std::sync::Arc::new(|| {})),
+        aula_kiosk::agent_hub::process_exit(),
+    )?;
     parts.kiosk.window().show()?;
     parts.kiosk.window().window().take_snapshot().context("render the first frame")
-}
-
-#[cfg(not(feature = "agent"))]
-fn first_survey_frame(
-    cfg: &aula_kiosk::config::KioskConfig,
-    _: aula_kiosk::KioskWindow,
-) -> anyhow::Result<slint::SharedPixelBuffer<slint::Rgba8Pixel>> {
-    anyhow::bail!("{}: the survey modes need the `agent` feature", cfg.file.display())
 }

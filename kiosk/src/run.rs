@@ -1,24 +1,18 @@
-//! Building a running kiosk from a config: the real hub client and printer, the window, the
-//! timer. Shared by the binary (`main.rs`) and the benchmark.
+//! Building a running kiosk from a config: the agent link, the printer, the window, the
+//! timer. Shared by the binary (`main.rs`), the tests and the benchmark.
 
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[cfg_attr(feature = "agent", allow(unused_imports))]
-use aula_protocol::Topics;
-
 use slint::ComponentHandle;
 
 use crate::KioskWindow;
+use crate::agent_hub::{AgentFeedback, AgentHub, Exit};
 use crate::app::{Kiosk, SiteInfo, SystemClock};
 use crate::config::KioskConfig;
-#[cfg_attr(feature = "agent", allow(unused_imports))]
-use crate::hub::{MqttHub, MqttSettings};
 use crate::printing::{BytesHook, Printer};
-#[cfg_attr(not(feature = "agent"), allow(unused_imports))]
 use crate::survey_app::{FeedbackSink, SurveyInbox, SurveyKiosk, SurveySite};
-#[cfg_attr(not(feature = "agent"), allow(unused_imports))]
 use crate::trigger::TriggerSocket;
 
 thread_local! {
@@ -28,12 +22,14 @@ thread_local! {
 }
 
 /// Builds the kiosk on the current (UI) thread. `waker` is called from other threads when an
-/// input is waiting; `None` makes it wake the Slint event loop.
+/// input is waiting; `None` makes it wake the Slint event loop. `exit` ends the process when
+/// the hub asks for a restart ([`crate::agent_hub::process_exit`] in production).
 pub fn build(
     cfg: &KioskConfig,
     window: KioskWindow,
     waker: Option<Arc<dyn Fn() + Send + Sync>>,
     hook: Option<BytesHook>,
+    exit: Exit,
 ) -> anyhow::Result<Rc<Kiosk>> {
     let waker = waker.unwrap_or_else(|| {
         Arc::new(|| {
@@ -47,23 +43,11 @@ pub fn build(
         })
     });
     let (inbox, rx) = Kiosk::inbox(waker);
-    #[cfg(feature = "agent")]
-    let hub = crate::agent_hub::AgentHub::start(cfg, inbox.clone())?;
-    #[cfg(not(feature = "agent"))]
-    let hub = MqttHub::start(
-        MqttSettings {
-            topics: Topics::new(cfg.site.clone()),
-            device: cfg.device.clone(),
-            host: cfg.broker_host.clone(),
-            port: cfg.broker_port,
-            state_dir: cfg.state_dir.clone(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        inbox.clone(),
-    )?;
     let printer_cfg = cfg.printer.as_ref().ok_or_else(|| anyhow::anyhow!("check-in mode needs [printer]"))?;
     let sink = aula_hardware::printer::open(printer_cfg)?;
-    let printer = Printer::start(sink, printer_cfg.paper, inbox, hook);
+    let printer = Printer::start(sink, printer_cfg.paper, inbox.clone(), hook);
+    let test_printer: Arc<dyn aula_agent::TestPrinter> = Arc::new(printer.test_printer());
+    let hub = AgentHub::start(cfg, inbox, Some(test_printer), exit)?;
     let site = SiteInfo {
         site_name: cfg.site_name.clone(),
         languages: cfg.languages.clone(),
@@ -90,18 +74,17 @@ pub struct SurveyParts {
     pub kiosk: Rc<SurveyKiosk>,
     /// Survey mode with `[survey] socket`: the local trigger (removed on drop).
     pub socket: Option<TriggerSocket>,
-    #[cfg(feature = "agent")]
-    pub link: Rc<crate::agent_hub::AgentFeedback>,
+    pub link: Rc<AgentFeedback>,
 }
 
 /// Builds the feedback terminal or the survey pop-up on the current (UI) thread. The survey
 /// definition is the local file's until the hub's retained copy arrives; without a local
-/// copy the hub's is awaited for a few seconds.
-#[cfg(feature = "agent")]
+/// copy the hub's is awaited for a few seconds. `exit` as in [`build`].
 pub fn build_survey(
     cfg: &KioskConfig,
     window: KioskWindow,
     waker: Option<Arc<dyn Fn() + Send + Sync>>,
+    exit: Exit,
 ) -> anyhow::Result<SurveyParts> {
     use anyhow::Context;
     let settings = cfg.survey.as_ref().ok_or_else(|| anyhow::anyhow!("{}: no [survey] section", cfg.file.display()))?;
@@ -117,7 +100,7 @@ pub fn build_survey(
         })
     });
     let (inbox, rx) = SurveyInbox::new(waker);
-    let link = Rc::new(crate::agent_hub::AgentFeedback::start(cfg, inbox.clone())?);
+    let link = Rc::new(AgentFeedback::start(cfg, inbox.clone(), exit)?);
     let mut local = None;
     if let Some(file) = &settings.file {
         let defs = crate::survey::load_surveys(file)?;
@@ -187,9 +170,7 @@ pub fn build_survey(
 }
 
 /// The controller owns its sink; the parts keep the agent handle too (tests, bench).
-#[cfg(feature = "agent")]
-struct SharedSink(Rc<crate::agent_hub::AgentFeedback>);
-#[cfg(feature = "agent")]
+struct SharedSink(Rc<AgentFeedback>);
 impl FeedbackSink for SharedSink {
     fn commit(&self, answer: &aula_protocol::FeedbackAnswer) -> Result<(), String> {
         self.0.commit(answer)
@@ -205,7 +186,7 @@ pub fn run(cfg: &KioskConfig) -> anyhow::Result<()> {
         return run_survey(cfg);
     }
     let window = KioskWindow::new()?;
-    let kiosk = build(cfg, window, None, None)?;
+    let kiosk = build(cfg, window, None, None, crate::agent_hub::process_exit())?;
     let timer = slint::Timer::default();
     let weak = Rc::downgrade(&kiosk);
     timer.start(slint::TimerMode::Repeated, Duration::from_millis(250), move || {
@@ -218,23 +199,12 @@ pub fn run(cfg: &KioskConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The survey front ends need the durable outbox of aula-agent.
-#[cfg(not(feature = "agent"))]
-fn run_survey(cfg: &KioskConfig) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "{}: kiosk.mode {:?} needs the durable outbox: build aula-kiosk with the `agent` feature (the default)",
-        cfg.file.display(),
-        cfg.mode
-    )
-}
-
 /// The survey front ends run until SIGINT or SIGTERM (or the feedback terminal's window is
 /// closed): the pop-up's window is unmapped between surveys, so "the last window was closed"
 /// cannot be what ends the process. The controller maps the window itself.
-#[cfg(feature = "agent")]
 fn run_survey(cfg: &KioskConfig) -> anyhow::Result<()> {
     let window = KioskWindow::new()?;
-    let parts = build_survey(cfg, window, None)?;
+    let parts = build_survey(cfg, window, None, crate::agent_hub::process_exit())?;
     quit_on_signals()?;
     let timer = slint::Timer::default();
     let weak = Rc::downgrade(&parts.kiosk);
@@ -254,7 +224,6 @@ fn run_survey(cfg: &KioskConfig) -> anyhow::Result<()> {
 /// SIGINT (Ctrl-C) and SIGTERM (systemd stop) end the event loop, so the process ends the
 /// normal way (the trigger socket file removed, the outbox closed) instead of being killed
 /// mid-write. The handlers are installed before this returns: no window for a lost signal.
-#[cfg(feature = "agent")]
 fn quit_on_signals() -> anyhow::Result<()> {
     use anyhow::Context;
     use tokio::signal::unix::{SignalKind, signal};

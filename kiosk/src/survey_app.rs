@@ -49,11 +49,32 @@ pub trait FeedbackSink {
     fn event(&self, event: DeviceEvent);
 }
 
+/// Where the pop-up says what it did with the hub's `show_survey`: the command executor
+/// waits on the other end and reports it to the hub.
+#[derive(Debug, Clone)]
+pub struct Answer(mpsc::SyncSender<Result<String, String>>);
+
+impl Answer {
+    pub fn channel() -> (Answer, mpsc::Receiver<Result<String, String>>) {
+        let (tx, rx) = mpsc::sync_channel(1);
+        (Answer(tx), rx)
+    }
+}
+
+/// Answers carry no data to compare: two messages differ only in what they ask.
+impl PartialEq for Answer {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// Things that arrive from other threads (the agent, the trigger socket).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Incoming {
     /// `Command::ShowSurvey` from the hub.
     ShowSurvey(SurveyId),
+    /// The same from aula-agent's command executor, which waits for the outcome.
+    ShowSurveyAnswered(SurveyId, Answer),
     /// A survey definition from the hub (retained `survey/<id>`).
     Definition(SurveyDef),
     /// A line from the local trigger socket.
@@ -297,6 +318,25 @@ impl SurveyKiosk {
         self.dispatch(SurveyInput::Tick);
     }
 
+    /// Opens survey `id` for the hub: what happened, for its command result.
+    fn show(&self, id: &SurveyId) -> Result<String, String> {
+        if *id != self.flow.borrow().definition().id {
+            match self.known.borrow().get(id) {
+                Some(def) => self.dispatch(SurveyInput::Definition(def.clone())),
+                None => {
+                    tracing::warn!(survey = %id, "the hub asked for a survey it has not sent; ignored");
+                    return Err(format!("survey {id} is unknown here: the hub has not sent it (retained survey/{id})"));
+                }
+            }
+        }
+        self.detector.borrow_mut().reset();
+        self.dispatch(SurveyInput::Show { service: None });
+        match self.flow.borrow().stage() {
+            Stage::Hidden => Err(format!("survey {id} not shown: the pop-up refused to open now")),
+            _ => Ok(format!("survey {id} on screen")),
+        }
+    }
+
     /// Handles one message from another thread.
     pub fn incoming(&self, msg: Incoming) {
         let (now, _) = self.clock.now();
@@ -313,17 +353,10 @@ impl SurveyKiosk {
                 }
             }
             Incoming::ShowSurvey(id) => {
-                if id != self.flow.borrow().definition().id {
-                    match self.known.borrow().get(&id) {
-                        Some(def) => self.dispatch(SurveyInput::Definition(def.clone())),
-                        None => {
-                            tracing::warn!(survey = %id, "the hub asked for a survey it has not sent; ignored");
-                            return;
-                        }
-                    }
-                }
-                self.detector.borrow_mut().reset();
-                self.dispatch(SurveyInput::Show { service: None });
+                let _ = self.show(&id);
+            }
+            Incoming::ShowSurveyAnswered(id, answer) => {
+                let _ = answer.0.send(self.show(&id));
             }
             Incoming::Trigger(Trigger::Show(service)) => {
                 self.detector.borrow_mut().reset();

@@ -27,7 +27,7 @@ pub fn morning() -> DateTime<Utc> {
 }
 
 pub fn state() -> QueueState {
-    aula_kiosk::testkit::example_state(morning())
+    crate::hubsim::example_state(morning())
 }
 
 /// How the fake hub answers.
@@ -291,23 +291,4 @@ impl Harness {
 
 pub fn number(s: &str) -> TicketNumber {
     s.parse().unwrap()
-}
-
-/// Where the reference screenshots live (`docs/` at the workspace root).
-pub fn docs() -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs"))
-}
-
-/// Share of pixels that differ by more than a small amount in any channel (1.0 when the
-/// sizes differ): the tolerance of the reference-screenshot comparisons.
-pub fn diff(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
-    if a.dimensions() != b.dimensions() {
-        return 1.0;
-    }
-    let bad = a
-        .pixels()
-        .zip(b.pixels())
-        .filter(|(p, q)| p.0.iter().zip(q.0.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
-        .count();
-    bad as f64 / (a.width() * a.height()) as f64
 }

@@ -21,7 +21,8 @@ fn errors_name_the_file_the_key_and_the_expected_form() {
     let cases = [
         ("offline_block = [900, 999]", "offline_block = [999, 900]", "kiosk.offline_block"),
         ("languages = [\"fi\", \"sv\", \"en\",", "languages = [\"fi\", \"en\",", "kiosk.languages"),
-        ("broker = \"localhost:1884\"", "broker = \"localhost\"", "agent.broker"),
+        ("broker = \"mqtt://localhost:1884\"", "broker = \"localhost:1884\"", "agent.broker"),
+        ("broker = \"mqtt://localhost:1884\"", "broker = \"mqtts://localhost:0\"", "agent.broker"),
         ("inactivity_s = 45", "inactivity_s = 2", "kiosk.inactivity_s"),
         ("mode = \"checkin\"", "mode = \"signage\"", "kiosk.mode"),
         ("timezone = \"Europe/Helsinki\"", "timezone = \"Mars/Olympus\"", "kiosk.timezone"),
@@ -74,10 +75,10 @@ fn survey_config_errors_name_the_file_the_key_and_the_allowed_values() {
     // Feedback without [survey], check-in without [printer]: both say what is missing.
     let no_survey = &text[..text.find("[survey]").unwrap()];
     let err = KioskConfig::from_toml_str(no_survey, Path::new("f.toml")).unwrap_err().to_string();
-    assert!(err.contains("`survey`") && err.contains("[survey] section"), "{err}");
+    assert!(err.contains(": survey: expected ") && err.contains("[survey] section"), "{err}");
     let checkin = text.replace("mode = \"feedback\"", "mode = \"checkin\"");
     let err = KioskConfig::from_toml_str(&checkin, Path::new("f.toml")).unwrap_err().to_string();
-    assert!(err.contains("`printer`") && err.contains("[printer] section"), "{err}");
+    assert!(err.contains(": printer: expected ") && err.contains("[printer] section"), "{err}");
 }
 
 /// The shipped feedback terminal and pop-up configs name surveys that the site's shipped
@@ -99,4 +100,41 @@ fn shipped_kiosk_configs_name_surveys_the_sites_survey_file_has() {
             "{name} names survey {id}, which config/surveys.toml does not have"
         );
     }
+}
+
+/// A kiosk file of an older release (its own `broker = "host:port"`, the wall's
+/// `broker_host`/`broker_port`, the agent's `[agent.broker]` table or `outbox_path`) is
+/// refused with the key that replaces it, in every mode: the kiosk reads the one `[agent]`
+/// dialect of every device.
+#[test]
+fn old_link_keys_are_refused_with_the_new_key() {
+    let new = "broker = \"mqtt://localhost:1884\"";
+    for (shipped, file) in [(SHIPPED, "kiosk.toml"), (include_str!("../../config/feedback-1.toml"), "feedback.toml")] {
+        assert!(shipped.contains(new));
+        let cases = [
+            ("broker_host = \"localhost\"", "agent.broker_host", "use agent.broker = \"mqtt://host:port\""),
+            ("broker_port = 1883", "agent.broker_port", "use agent.broker = \"mqtt://host:port\""),
+            ("outbox_path = \"x.sqlite\"", "agent.outbox_path", "use agent.state_dir"),
+        ];
+        for (old, key, instead) in cases {
+            let err = KioskConfig::from_toml_str(&shipped.replace(new, old), Path::new(file)).unwrap_err();
+            assert!(matches!(err, aula_conf::ConfigError::Renamed { .. }), "{err}");
+            assert!(
+                err.to_string().starts_with(&format!("{file}: {key}: this key is no longer read; {instead}")),
+                "{err}"
+            );
+        }
+        let table = shipped
+            .replace(new, "")
+            .replace("[kiosk]\n", "[agent.broker]\nhost = \"localhost\"\nport = 1884\n\n[kiosk]\n");
+        let err = KioskConfig::from_toml_str(&table, Path::new(file)).unwrap_err();
+        assert_eq!(err.key(), "agent.broker", "{err}");
+        assert!(err.to_string().contains("no longer read; use agent.broker = \"mqtt://host:port\""), "{err}");
+    }
+    let err = KioskConfig::from_toml_str(&SHIPPED.replace(new, "broker_host = \"localhost\""), Path::new("kiosk.toml"))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "kiosk.toml: agent.broker_host: this key is no longer read; use agent.broker = \"mqtt://host:port\""
+    );
 }

@@ -5,7 +5,8 @@
 //! - `ui`: every customer flow through the real Slint UI on the testing backend: find by
 //!   accessible label, click, assert the screen, what the hub received and what was printed.
 //! - `screenshots`: each screen in fi and en at three sizes against docs/kiosk-*.png.
-//! - `mqtt`: a real private Mosquitto and a responder acting as the hub.
+//! - `mqtt`: a real private Mosquitto (aula-testkit) and a responder acting as the hub
+//!   (`hubsim`): tickets, the outbox, hub commands, TLS in every mode.
 //! - `config`: the shipped config files and config errors.
 //! - `survey`: the survey flow machine, the use-then-idle detector, the survey file, the
 //!   trigger socket.
@@ -14,10 +15,10 @@
 mod common;
 mod config;
 mod flow;
+mod hubsim;
 mod mqtt;
 mod screenshots;
 mod survey;
-#[cfg(feature = "agent")]
 mod survey_mqtt;
 mod survey_ui;
 mod ui;

@@ -2,7 +2,7 @@
 //! compared with docs/kiosk-<screen>-<lang>-<w>x<h>.png within a tolerance (fonts are
 //! embedded, so differences mean the UI changed). `UPDATE_SCREENSHOTS=1` rewrites them.
 
-use crate::common::{Harness, HubMode, diff, docs};
+use crate::common::{Harness, HubMode};
 use slint::ComponentHandle;
 
 type Setup = fn(&Harness);
@@ -64,7 +64,6 @@ impl Harness {
 
 #[test]
 fn screens_match_the_reference_screenshots() {
-    let update = std::env::var_os("UPDATE_SCREENSHOTS").is_some();
     let mut failures = Vec::new();
     let mut count = 0;
     for (name, all_sizes, setup) in scenes() {
@@ -76,24 +75,11 @@ fn screens_match_the_reference_screenshots() {
                 }
                 setup(&h);
                 let shot = h.kiosk.window().window().take_snapshot().unwrap();
-                let img = image::RgbaImage::from_raw(shot.width(), shot.height(), shot.as_bytes().to_vec()).unwrap();
-                let path = docs().join(format!("kiosk-{name}-{lang}-{w}x{hgt}.png"));
+                let img = aula_testkit::screenshot::image(shot.width(), shot.height(), shot.as_bytes());
+                let file = format!("kiosk-{name}-{lang}-{w}x{hgt}.png");
                 count += 1;
-                if update || !path.exists() {
-                    img.save(&path).unwrap();
-                    continue;
-                }
-                let reference = image::open(&path).unwrap().to_rgba8();
-                let d = diff(&img, &reference);
-                if d > 0.005 {
-                    let actual = std::env::temp_dir().join(format!("kiosk-{name}-{lang}-{w}x{hgt}.actual.png"));
-                    img.save(&actual).unwrap();
-                    failures.push(format!(
-                        "{}: {:.2}% differs (actual: {})",
-                        path.display(),
-                        d * 100.0,
-                        actual.display()
-                    ));
+                if let Err(e) = aula_testkit::screenshot::check(&file, &img) {
+                    failures.push(e);
                 }
             }
         }

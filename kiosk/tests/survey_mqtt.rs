@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use aula_kiosk::KioskWindow;
 use aula_kiosk::config::KioskConfig;
 use aula_kiosk::survey::Stage;
-use aula_kiosk::testkit::Mosquitto;
 use aula_protocol::{
-    AnswerValue, Command, DeviceId, Envelope, FeedbackAnswer, Outcome, SiteId, SurveyId, Topic, Topics, decode,
+    AnswerValue, Command, DeviceEvent, DeviceId, Envelope, FeedbackAnswer, Outcome, SiteId, SurveyId, Topic, Topics,
+    decode,
 };
+use aula_testkit::Mosquitto;
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 use slint::ComponentHandle;
 use slint::platform::PointerEventButton;
@@ -23,19 +24,15 @@ use crate::common::init_backend;
 
 #[test]
 fn a_survey_opened_by_the_hub_arrives_on_the_feedback_topic_once() {
-    if std::process::Command::new("mosquitto").arg("-h").output().is_err() {
-        eprintln!("mosquitto not installed: skipped");
-        return;
-    }
     init_backend();
-    let broker = Mosquitto::start().unwrap();
+    let broker = Mosquitto::start();
     let state = tempfile::tempdir().unwrap();
     let text = format!(
         r#"
 [agent]
 site = "lahti"
 device = "survey-1"
-broker = "127.0.0.1:{port}"
+broker = "{url}"
 state_dir = "{state}"
 
 [kiosk]
@@ -51,7 +48,7 @@ en = "Self-service point"
 id = "self-service"
 file = "{file}"
 "#,
-        port = broker.port,
+        url = broker.url(),
         state = state.path().display(),
         file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/surveys.toml"),
     );
@@ -63,13 +60,18 @@ file = "{file}"
     opts.set_keep_alive(Duration::from_secs(5));
     let (client, mut conn) = Client::new(opts, 16);
     client.subscribe(topics.topic(&Topic::Feedback), QoS::AtLeastOnce).unwrap();
+    let events_topic = topics.topic(&Topic::DeviceEvent(DeviceId::new("survey-1").unwrap()));
+    client.subscribe(&events_topic, QoS::AtLeastOnce).unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<Envelope<FeedbackAnswer>>();
+    let (results_tx, results) = std::sync::mpsc::channel::<DeviceEvent>();
     std::thread::spawn(move || {
         for ev in conn.iter() {
             match ev {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     if let Ok(env) = decode::<FeedbackAnswer>(&p.payload) {
                         let _ = tx.send(env);
+                    } else if let Ok(env) = decode::<DeviceEvent>(&p.payload) {
+                        let _ = results_tx.send(env.body);
                     }
                 }
                 Ok(_) => {}
@@ -96,7 +98,7 @@ file = "{file}"
 
     let window = KioskWindow::new().unwrap();
     window.window().set_size(slint::PhysicalSize::new(800, 480));
-    let parts = aula_kiosk::run::build_survey(&cfg, window, Some(Arc::new(|| {}))).unwrap();
+    let parts = aula_kiosk::run::build_survey(&cfg, window, Some(Arc::new(|| {})), Box::new(|_| {})).unwrap();
     let kiosk = parts.kiosk.clone();
     kiosk.window().show().unwrap();
     assert_eq!(kiosk.flow().stage(), Stage::Hidden);
@@ -124,6 +126,19 @@ file = "{file}"
             last_sent = Instant::now();
         }
         kiosk.pump_wait(Duration::from_millis(50));
+    }
+
+    // The command's outcome goes back to the hub: the pop-up said it opened.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match results.recv_timeout(left).expect("a command result for show_survey") {
+            DeviceEvent::CommandResult { command, ok, detail } if command == "show_survey" => {
+                assert!(ok && detail.contains("self-service"), "{detail}");
+                break;
+            }
+            _ => {}
+        }
     }
 
     let click = |label: &str| {

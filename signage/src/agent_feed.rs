@@ -3,8 +3,9 @@
 //! retained `Offline` last will, periodic `Health`, and the hub's commands.
 //!
 //! Owns the mapping from [`AgentEvent`] to the wall's [`Input`] ([`input_for`]), the sign of
-//! life the staleness logic is measured against, and the wall's answer to hub commands
-//! ([`plan_command`]).
+//! life the staleness logic is measured against, and what the wall tells aula-agent's one
+//! command executor about itself ([`executor`]: its config file to validate on a reload; no
+//! printer, no surveys, said in the wall's own words).
 //!
 //! Sign of life: the agent does not surface keep-alive answers, so besides every message
 //! (malformed ones included: they still prove the link), the feed reports [`Input::Link`]
@@ -16,15 +17,13 @@
 //! The agent runs on a single-threaded tokio runtime on the feed's own thread; the UI thread
 //! never blocks on it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aula_agent::{Agent, AgentConfig, AgentEvent, CommandAction, EXIT_RESTART, headless_action, result_event};
-use aula_protocol::Command;
+use aula_agent::{Agent, AgentConfig, AgentEvent, Executor, Next};
 use tokio::sync::Notify;
 
-use crate::config::Config;
 use crate::feed::Feed;
 use crate::wall::Input;
 
@@ -35,6 +34,8 @@ type Exit = Box<dyn FnOnce(i32) + Send>;
 pub struct AgentFeed {
     cfg: AgentConfig,
     version: String,
+    /// How "not applicable" answers name this screen ("a queue wall", "a counter display").
+    what: String,
     life_every: Duration,
     config_file: Option<PathBuf>,
     abort: Arc<Notify>,
@@ -66,6 +67,7 @@ impl AgentFeed {
         Self {
             cfg,
             version: env!("CARGO_PKG_VERSION").into(),
+            what: "a queue wall".into(),
             life_every: (stale_after / 3).clamp(Duration::from_secs(1), Duration::from_secs(60)),
             config_file: None,
             abort: Arc::default(),
@@ -76,6 +78,12 @@ impl AgentFeed {
     /// The config file `reload_config` validates before restarting with it.
     pub fn with_config_file(mut self, file: PathBuf) -> Self {
         self.config_file = Some(file);
+        self
+    }
+
+    /// How the screen names itself in "not applicable" answers (default "a queue wall").
+    pub fn named(mut self, what: &str) -> Self {
+        self.what = what.into();
         self
     }
 
@@ -96,7 +104,7 @@ impl AgentFeed {
     }
 
     async fn run_async(self, mut deliver: Box<dyn FnMut(Input) -> bool + Send>) {
-        let AgentFeed { cfg, version, life_every, config_file, abort, exit } = self;
+        let AgentFeed { cfg, version, what, life_every, config_file, abort, exit } = self;
         let outbox = cfg.outbox_path.clone();
         let (agent, mut events) = match Agent::start(cfg, &version).await {
             Ok(started) => started,
@@ -107,6 +115,7 @@ impl AgentFeed {
                 return;
             }
         };
+        let executor = executor(agent.clone(), &what, config_file);
         let mut life = tokio::time::interval(life_every);
         life.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -123,10 +132,10 @@ impl AgentFeed {
                         return;
                     }
                     Some(AgentEvent::Command(cmd)) => {
-                        if command(&agent, &cmd, config_file.as_deref()).await {
-                            drain_briefly(&agent).await;
+                        if let Next::Exit(code) = executor.execute(&cmd).await {
+                            drop(executor);
                             agent.shutdown().await;
-                            exit(EXIT_RESTART);
+                            exit(code);
                             return;
                         }
                         None
@@ -173,71 +182,22 @@ pub fn input_for(ev: AgentEvent) -> Option<Input> {
     }
 }
 
-/// The wall's answer to a hub command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CommandPlan {
-    /// Report this, then exit with [`EXIT_RESTART`] so systemd starts the wall again.
-    Restart(String),
-    /// Report this and keep running.
-    Report(Result<String, String>),
-    /// Ask logind to reboot the machine, then report how that went.
-    Reboot,
-}
-
-/// Decides what to do with `cmd`. `config_file` is the file the wall was started with
-/// (`None` in `--demo` mode); `reload_config` validates it before restarting with it.
-pub fn plan_command(cmd: &Command, config_file: Option<&Path>) -> CommandPlan {
-    match headless_action(cmd) {
-        CommandAction::Restart => CommandPlan::Restart("restarting".into()),
-        CommandAction::ReloadConfig => match config_file.map(Config::load) {
-            None => CommandPlan::Report(Err("no config file to reload (the wall runs without one)".into())),
-            Some(Ok(_)) => CommandPlan::Restart("config valid; restarting to apply it".into()),
-            Some(Err(e)) => CommandPlan::Report(Err(format!("refused, running config kept: {e}"))),
-        },
-        CommandAction::Reboot => CommandPlan::Reboot,
-        CommandAction::TestPrint => CommandPlan::Report(Err("not applicable: a queue wall has no printer".into())),
-        CommandAction::Ignore => CommandPlan::Report(Err("not applicable: a queue wall shows no surveys".into())),
-    }
-}
-
-/// Carries out `cmd` and reports the outcome to the hub; true = restart now.
-async fn command(agent: &Agent, cmd: &Command, config_file: Option<&Path>) -> bool {
-    let (outcome, restart) = match plan_command(cmd, config_file) {
-        CommandPlan::Restart(why) => (Ok(why), true),
-        CommandPlan::Report(outcome) => (outcome, false),
-        CommandPlan::Reboot => (reboot(agent).await, false),
-    };
-    match &outcome {
-        Ok(d) => tracing::info!(?cmd, detail = %d, "hub command done"),
-        Err(e) => tracing::warn!(?cmd, error = %e, "hub command not done"),
-    }
-    // Committed to the outbox before we go on: a restart right after still delivers it.
-    if let Err(e) = agent.send_event(result_event(cmd, outcome)).await {
-        tracing::error!(error = %e, "could not store a command result");
-    }
-    restart
-}
-
-async fn reboot(agent: &Agent) -> Result<String, String> {
-    use aula_agent::health::dbus;
-    let Some(bus) = dbus::connect(agent.config().dbus_address.as_deref()).await else {
-        return Err(dbus::RebootError::NoBus.to_string());
-    };
-    dbus::reboot(&bus).await.map(|()| "reboot accepted by logind".to_string()).map_err(|e| e.to_string())
-}
-
-/// Gives the outbox up to two seconds to deliver (the command result) before exiting; what
-/// is left goes out after the restart.
-async fn drain_briefly(agent: &Agent) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-    while agent.is_connected() && agent.outbox_pending() > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
+/// The wall's command executor: aula-agent's one executor, told that this screen has no
+/// printer and shows no surveys, and which file a reload validates (`None` in `--demo`
+/// mode, where a reload is "not applicable").
+pub fn executor(agent: Agent, what: &str, config_file: Option<PathBuf>) -> Executor {
+    let e = Executor::new(agent, &format!("aula-signage {}", env!("CARGO_PKG_VERSION")))
+        .without_printer(format!("{what} has no printer"))
+        .without_surveys(format!("{what} shows no surveys"));
+    match config_file {
+        Some(file) => e.with_config(file, |f| crate::config::Config::load(f).map(|_| ())),
+        None => e,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use aula_protocol::{HubStatus, SurveyId};
+    use aula_protocol::{Command, HubStatus, SurveyId};
 
     use super::*;
 
@@ -253,26 +213,32 @@ mod tests {
         assert!(input_for(AgentEvent::Command(Command::RestartApp)).is_none());
     }
 
+    /// Guards the wall's answers: restart and a valid reload exit, a broken file is not
+    /// even a restart plan's concern (it is validated when executed), and what a wall lacks
+    /// is "not applicable" in its own words.
     #[test]
-    fn commands_restart_refuse_or_do_not_apply() {
+    fn the_wall_says_what_does_not_apply() {
+        use aula_agent::Plan;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let good = dir.path().join("wall.toml");
-        std::fs::write(&good, "[agent]\nsite = \"lahti\"\ndevice = \"wall-1\"\n\n[signage]\nmode = \"wall\"\n")
-            .unwrap();
-        let bad = dir.path().join("broken.toml");
-        std::fs::write(&bad, "[agent]\nsite = \"lahti\"\ndevice = \"wall-1\"\n\n[signage]\nmode = \"tv\"\n").unwrap();
-
-        assert!(matches!(plan_command(&Command::RestartApp, None), CommandPlan::Restart(_)));
-        assert!(matches!(plan_command(&Command::ReloadConfig, Some(&good)), CommandPlan::Restart(_)));
-        let CommandPlan::Report(Err(why)) = plan_command(&Command::ReloadConfig, Some(&bad)) else {
-            panic!("a broken file must not restart the wall");
-        };
-        assert!(why.contains("broken.toml") && why.contains("signage.mode") && why.contains("kept"), "{why}");
-        assert!(matches!(plan_command(&Command::ReloadConfig, None), CommandPlan::Report(Err(_))));
-        for cmd in [Command::TestPrint, Command::ShowSurvey { survey: SurveyId::new("exit").unwrap() }] {
-            let CommandPlan::Report(Err(why)) = plan_command(&cmd, Some(&good)) else { panic!("{cmd:?}") };
-            assert!(why.starts_with("not applicable"), "{why}");
-        }
-        assert_eq!(plan_command(&Command::Reboot, None), CommandPlan::Reboot);
+        let cfg = AgentConfig::new(
+            aula_protocol::SiteId::new("lahti").unwrap(),
+            aula_protocol::DeviceId::new("wall-1").unwrap(),
+            aula_protocol::DeviceKind::Signage,
+            "127.0.0.1",
+            1,
+            dir.path().join("outbox.sqlite"),
+        );
+        let (agent, _events) = rt.block_on(Agent::start(cfg, "t")).unwrap();
+        let file = dir.path().join("wall.toml");
+        let wall = executor(agent.clone(), "a counter display", Some(file.clone()));
+        assert_eq!(wall.plan(&Command::RestartApp), Plan::Restart);
+        assert_eq!(wall.plan(&Command::ReloadConfig), Plan::Reload(file));
+        assert_eq!(wall.plan(&Command::Reboot), Plan::Reboot);
+        assert_eq!(wall.plan(&Command::TestPrint), Plan::NotApplicable("a counter display has no printer".into()));
+        let show = Command::ShowSurvey { survey: SurveyId::new("exit").unwrap() };
+        assert_eq!(wall.plan(&show), Plan::NotApplicable("a counter display shows no surveys".into()));
+        let demo = executor(agent, "a queue wall", None);
+        assert!(matches!(demo.plan(&Command::ReloadConfig), Plan::NotApplicable(_)));
     }
 }

@@ -49,9 +49,14 @@ fn main() -> anyhow::Result<()> {
     } else {
         // Made here so a bad directory is a clear error at start, not a wall that goes stale.
         std::fs::create_dir_all(&cfg.link.state_dir).with_context(|| {
-            format!("{}: key `agent.state_dir`: cannot create {}", args.config.display(), cfg.link.state_dir.display())
+            format!("{}: agent.state_dir: cannot create {}", args.config.display(), cfg.link.state_dir.display())
         })?;
-        AgentFeed::new(cfg.link.agent_config(), std::time::Duration::from_secs(cfg.stale_after_s))
+        let what = match cfg.mode {
+            aula_signage::config::Mode::Wall(_) => "a queue wall",
+            aula_signage::config::Mode::Counter(_) => "a counter display",
+        };
+        AgentFeed::new(cfg.link.clone(), std::time::Duration::from_secs(cfg.stale_after_s))
+            .named(what)
             .with_config_file(args.config.clone())
             .spawn(forward);
     }

@@ -1,15 +1,16 @@
 //! Setup shared by the tests: a headless Slint platform per test thread (software renderer,
-//! mock time), a wall clock that follows Slint's mock time, and a private Mosquitto.
+//! mock time), a wall clock that follows Slint's mock time, a private Mosquitto (aula-testkit)
+//! with a state dir for the wall's outbox, and the hub played by a plain client.
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use aula_agent::AgentConfig;
 use aula_protocol::{Envelope, Lang, SiteId, Topic, Topics};
-use aula_signage::config::{LinkConfig, Mode};
+use aula_signage::config::Mode;
 use aula_signage::ui::{Clock, SignageUi};
 use aula_signage::wall::{Timing, WallState};
+use aula_testkit::Mosquitto;
 use chrono::{DateTime, Utc};
 use i_slint_backend_testing::{TestingBackend, TestingBackendOptions};
 use rumqttc::{Client, MqttOptions, QoS};
@@ -52,56 +53,32 @@ pub fn topics() -> Topics {
     Topics::new(SiteId::new("lahti").unwrap())
 }
 
-/// A private Mosquitto on a free port, stopped (by its PID) when dropped, and a state
-/// directory for the wall's outbox.
+/// A private Mosquitto (aula-testkit) and a state directory for the wall's outbox.
 pub struct Broker {
-    child: Child,
+    pub mosquitto: Mosquitto,
     pub port: u16,
     state: tempfile::TempDir,
 }
 
 impl Broker {
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Self::start_on(port)
+        Self::with(Mosquitto::start())
     }
 
-    pub fn start_on(port: u16) -> Self {
-        let child = Command::new("mosquitto")
-            .args(["-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mosquitto is installed (apt-get install mosquitto)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "mosquitto did not start on {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, port, state: tempfile::tempdir().unwrap() }
+    pub fn with(mosquitto: Mosquitto) -> Self {
+        Self { port: mosquitto.port, mosquitto, state: tempfile::tempdir().unwrap() }
     }
 
-    pub fn link(&self) -> LinkConfig {
-        LinkConfig {
-            site: SiteId::new("lahti").unwrap(),
-            device: aula_protocol::DeviceId::new("wall-test").unwrap(),
-            broker_host: "127.0.0.1".into(),
-            broker_port: self.port,
-            state_dir: self.state.path().join("wall-test"),
-            keepalive_s: 5,
-            health_interval_s: 60,
-        }
-    }
-
-    pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        self.stop();
+    /// The wall's device link to this broker (plain TCP; kind `signage`).
+    pub fn link(&self) -> AgentConfig {
+        AgentConfig::new(
+            SiteId::new("lahti").unwrap(),
+            aula_protocol::DeviceId::new("wall-test").unwrap(),
+            aula_protocol::DeviceKind::Signage,
+            "127.0.0.1",
+            self.port,
+            self.state.path().join("wall-test").join("outbox.sqlite"),
+        )
     }
 }
 
@@ -115,6 +92,11 @@ impl Hub {
     pub fn connect(port: u16) -> Self {
         let mut opts = MqttOptions::new(format!("test-hub-{port}"), "127.0.0.1", port);
         opts.set_keep_alive(Duration::from_secs(5));
+        Self::with_options(opts)
+    }
+
+    /// Any broker: options from `Mosquitto::options` carry its TLS and credentials.
+    pub fn with_options(opts: MqttOptions) -> Self {
         let (client, mut connection) = Client::new(opts, 64);
         std::thread::spawn(move || {
             for e in connection.iter() {

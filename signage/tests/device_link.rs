@@ -2,7 +2,8 @@
 //! `Online` status with kind `signage` and health reports, the broker publishes its `Offline`
 //! last will when the connection dies without a goodbye, and hub commands get an answer
 //! (restart exits with `EXIT_RESTART`, a broken config is refused and the wall keeps running,
-//! commands that do not apply say so).
+//! commands that do not apply say so). Also the one device-link dialect over TLS: a wall
+//! whose file names an `mqtts://` broker with a password, or with its own client certificate.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -23,7 +24,12 @@ struct Sub {
 
 impl Sub {
     fn start(port: u16, id: &str, filter: &str) -> Self {
-        let (client, mut connection) = Client::new(MqttOptions::new(id, "127.0.0.1", port), 64);
+        Self::with_options(MqttOptions::new(id, "127.0.0.1", port), filter)
+    }
+
+    /// Any broker: options from `Mosquitto::options` carry its TLS and credentials.
+    fn with_options(opts: MqttOptions, filter: &str) -> Self {
+        let (client, mut connection) = Client::new(opts, 64);
         client.subscribe(filter, QoS::AtLeastOnce).unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -78,7 +84,7 @@ fn a_wall_reports_online_as_signage_and_its_last_will_says_offline() {
     let health = Sub::start(broker.port, "test-sub-health", &health_topic);
 
     let (tx, rx) = mpsc::channel();
-    let feed = AgentFeed::new(link.agent_config(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
+    let feed = AgentFeed::new(link.clone(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
     let online = sub.next_on(&status_topic, 10).expect("the wall says it is online");
     assert!(matches!(status(&online), DeviceStatus::Online { kind: DeviceKind::Signage, .. }), "{:?}", status(&online));
     // The connection is a sign of life for the staleness logic.
@@ -113,9 +119,9 @@ fn hub_commands_are_answered_and_restart_exits_with_75() {
     // The file a reload would apply is broken: the wall must refuse and keep running.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("wall-test.toml");
-    std::fs::write(&file, "[agent]\nsite = \"lahti\"\ndevice = \"wall-test\"\n\n[signage]\nrotate_s = 0\n").unwrap();
+    std::fs::write(&file, "[agent]\nsite = \"lahti\"\ndevice = \"wall-test\"\nbroker = \"mqtt://127.0.0.1:1883\"\n\n[signage]\nrotate_s = 0\n").unwrap();
     let (exit_tx, exit_rx) = mpsc::channel();
-    let feed = AgentFeed::new(link.agent_config(), Duration::from_secs(30))
+    let feed = AgentFeed::new(link.clone(), Duration::from_secs(30))
         .with_config_file(file.clone())
         .on_exit(move |code| exit_tx.send(code).unwrap())
         .spawn(|_| true);
@@ -141,11 +147,49 @@ fn hub_commands_are_answered_and_restart_exits_with_75() {
 
     // Fixed file: a reload now restarts the wall (exit 75), after reporting it and saying
     // goodbye with a clean Offline.
-    std::fs::write(&file, "[agent]\nsite = \"lahti\"\ndevice = \"wall-test\"\n\n[signage]\n").unwrap();
+    std::fs::write(
+        &file,
+        "[agent]\nsite = \"lahti\"\ndevice = \"wall-test\"\nbroker = \"mqtt://127.0.0.1:1883\"\n\n[signage]\n",
+    )
+    .unwrap();
     cmd(Command::ReloadConfig);
     let (name, ok, _) = result();
     assert_eq!((name.as_str(), ok), ("reload_config", true));
     assert_eq!(exit_rx.recv_timeout(Duration::from_secs(10)), Ok(EXIT_RESTART));
     let m = statuses.next_on(&status_topic, 5).expect("offline on the way out");
     assert_eq!(status(&m), DeviceStatus::Offline);
+}
+
+/// A wall started from a whole device file (`Config::parse`, as `aula-signage` reads it)
+/// whose `[agent]` names `broker`, credentials and `[agent.tls]`, comes online on `broker`.
+fn wall_online_over(broker: &aula_testkit::Mosquitto, tls: &str, device: &str) {
+    let state = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[agent]\nsite = \"lahti\"\ndevice = \"{device}\"\n{}state_dir = \"{}\"\n{tls}\n[signage]\nmode = \"wall\"\n",
+        broker.agent_keys(),
+        state.path().display()
+    );
+    let cfg = aula_signage::config::Config::parse(std::path::Path::new("wall-tls.toml"), &text).unwrap();
+    assert!(cfg.link.broker.tls);
+    let status_topic = topics().topic(&Topic::DeviceStatus(cfg.link.device.clone()));
+    let sub = Sub::with_options(broker.options("test-sub-tls"), &status_topic);
+    let feed = AgentFeed::new(cfg.link, Duration::from_secs(30)).spawn(|_| true);
+    let online = sub.next_on(&status_topic, 10).expect("the wall comes online over TLS");
+    assert!(matches!(status(&online), DeviceStatus::Online { kind: DeviceKind::Signage, .. }));
+    feed.abort();
+}
+
+#[test]
+fn a_wall_connects_with_tls_and_a_password_from_its_file() {
+    let pki = aula_testkit::Pki::new();
+    let broker = aula_testkit::Mosquitto::builder().tls(&pki).user("wall-1", "s3cret").start();
+    wall_online_over(&broker, &broker.agent_tls(None), "wall-1");
+}
+
+#[test]
+fn a_wall_connects_with_its_own_client_certificate() {
+    let pki = aula_testkit::Pki::new();
+    let broker = aula_testkit::Mosquitto::builder().require_certificate(&pki).start();
+    let cert = pki.client("wall-2");
+    wall_online_over(&broker, &broker.agent_tls(Some(&cert)), "wall-2");
 }

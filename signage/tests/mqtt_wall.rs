@@ -33,7 +33,7 @@ fn a_call_on_mosquitto_is_announced_twice_then_moves_to_history() {
     // The wall's clock runs on Slint's mock time from the fixture's moment.
     let ui = signage(Mode::Wall(Orientation::Landscape), &["en"], fixture::now(), Timing::default(), (1920, 1080));
     let (tx, rx) = std::sync::mpsc::channel();
-    AgentFeed::new(broker.link().agent_config(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
+    AgentFeed::new(broker.link(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
     let adapter = ui.wall().unwrap().global::<WallAdapter>();
     pump_until(&ui, &rx, 10, || adapter.get_services().row_count() == 8);
     assert_eq!(value_of(&ui, "Previous call")[0], "P112 Counter 1");
@@ -83,20 +83,19 @@ fn a_call_on_mosquitto_is_announced_twice_then_moves_to_history() {
 #[test]
 fn stale_notice_appears_when_the_broker_goes_silent_and_clears_by_itself() {
     let mut broker = Broker::start();
-    let port = broker.port;
-    let hub = Hub::connect(port);
+    let hub = Hub::connect(broker.port);
     hub.publish(Topic::QueueState, fixture::state(1));
 
     let ui = signage(Mode::Wall(Orientation::Landscape), &["en"], fixture::now(), Timing::default(), (1920, 1080));
     let (tx, rx) = std::sync::mpsc::channel();
-    AgentFeed::new(broker.link().agent_config(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
+    AgentFeed::new(broker.link(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
     let adapter = ui.wall().unwrap().global::<WallAdapter>();
     pump_until(&ui, &rx, 10, || adapter.get_services().row_count() == 8);
     let stale_shown = || ElementHandle::find_by_accessible_label(ui.wall().unwrap(), STALE).next().is_some();
     assert!(!stale_shown());
 
     // The broker dies; the wall keeps showing the data, and after `stale_after` says so.
-    broker.stop();
+    broker.mosquitto.kill();
     pump_until(&ui, &rx, 10, || true);
     advance_ms(29_000);
     assert!(!stale_shown());
@@ -104,7 +103,7 @@ fn stale_notice_appears_when_the_broker_goes_silent_and_clears_by_itself() {
     assert!(stale_shown() && adapter.get_stale());
 
     // The broker comes back on the same port: the feed reconnects, the notice goes away.
-    let _broker = Broker::start_on(port);
+    broker.mosquitto.restart();
     pump_until(&ui, &rx, 20, || !adapter.get_stale());
     assert!(!stale_shown());
     drop(hub);

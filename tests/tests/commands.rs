@@ -6,17 +6,17 @@
 
 use std::time::Duration;
 
-use aula_tests::*;
+use crate::support::*;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_staff_command_reaches_the_device_and_its_outcome_comes_back() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Mosquitto::start(dir.path());
+    let broker = broker();
     let hub = HubProcess::start(env!("CARGO_BIN_EXE_e2e-hub"), dir.path(), broker.port);
     let _agent = AgentProcess::start(env!("CARGO_BIN_EXE_e2e-agent"), dir.path(), "dropbox-1", "lobby", broker.port, 5);
     let t = Duration::from_secs(20);
-    wait_until("agent online at the hub", t, async || {
+    wait_until_async("agent online at the hub", t, async || {
         let d = hub.get_json("/api/devices").await;
         d.as_array().unwrap().iter().any(|d| d["id"] == "dropbox-1" && d["status"]["state"] == "online")
     })
@@ -28,7 +28,7 @@ async fn a_staff_command_reaches_the_device_and_its_outcome_comes_back() {
     let sent: serde_json::Value = r.json().await.unwrap();
     assert_eq!(sent["ok"], true);
     let mut last = serde_json::Value::Null;
-    wait_until("the test print's outcome at the hub", t, async || {
+    wait_until_async("the test print's outcome at the hub", t, async || {
         let d = hub.get_json("/api/devices").await;
         last = d.as_array().unwrap().iter().find(|d| d["id"] == "dropbox-1").unwrap()["last_event"].clone();
         last["type"] == "command_result" && last["command"] == "test_print"

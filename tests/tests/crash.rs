@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
+use crate::support::{HubProcess, SITE_TOML, broker, device, wait_until_async};
 use aula_agent::Agent;
 use aula_engine::{Engine, SiteConfig};
 use aula_protocol::{Lang, MessageId, Needs, ReplyResult, RequestKind, ServiceId, TicketNumber};
-use aula_tests::{HubProcess, Mosquitto, SITE_TOML, device, wait_until};
 
 /// One kiosk taking `n` tickets; every attempt is retried with the same request id until the
 /// hub answers, as the kiosk does. Returns request id → number.
@@ -40,11 +40,12 @@ async fn kiosk(agent: Agent, n: u32, issued: Arc<AtomicU32>) -> BTreeMap<Message
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hub_killed_mid_traffic_comes_back_with_exactly_its_log() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Mosquitto::start(dir.path());
+    let broker = broker();
     let mut hub = HubProcess::start(env!("CARGO_BIN_EXE_e2e-hub"), dir.path(), broker.port);
     let (k1, _e1) = device(dir.path(), "kiosk-1", broker.port).await;
     let (k2, _e2) = device(dir.path(), "kiosk-2", broker.port).await;
-    wait_until("kiosks connected", Duration::from_secs(10), async || k1.is_connected() && k2.is_connected()).await;
+    wait_until_async("kiosks connected", Duration::from_secs(10), async || k1.is_connected() && k2.is_connected())
+        .await;
 
     let issued = Arc::new(AtomicU32::new(0));
     let t1 = tokio::spawn(kiosk(k1.clone(), 120, issued.clone()));
@@ -67,7 +68,7 @@ async fn hub_killed_mid_traffic_comes_back_with_exactly_its_log() {
         })
     };
 
-    wait_until("traffic under way", Duration::from_secs(30), async || issued.load(Ordering::SeqCst) >= 80).await;
+    wait_until_async("traffic under way", Duration::from_secs(30), async || issued.load(Ordering::SeqCst) >= 80).await;
     hub.kill9();
     tokio::time::sleep(Duration::from_millis(500)).await;
     hub.restart();

@@ -5,6 +5,8 @@
 //! ticket a customer was given is lost or given twice. Also the facility side (drop-box ledger,
 //! a killed device shown offline) and staff commands reaching a device.
 
+mod support;
+
 mod commands;
 mod crash;
 mod facility;

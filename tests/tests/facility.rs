@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use aula_tests::{AgentProcess, HubProcess, Mosquitto, wait_until};
+use crate::support::{AgentProcess, HubProcess, broker, wait_until_async};
 use serde_json::Value;
 
 fn has_alert(alerts: &Value, kind: &str, subject: &str) -> bool {
@@ -21,7 +21,7 @@ fn kinds(ledger: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_box_agent_fills_the_ledger_and_its_death_raises_offline_until_it_returns() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Mosquitto::start(dir.path());
+    let broker = broker();
     let hub = HubProcess::start_with(
         env!("CARGO_BIN_EXE_e2e-hub"),
         dir.path(),
@@ -32,7 +32,7 @@ async fn drop_box_agent_fills_the_ledger_and_its_death_raises_offline_until_it_r
     let mut agent =
         AgentProcess::start(env!("CARGO_BIN_EXE_e2e-agent"), dir.path(), "dropbox-1", "lobby", broker.port, 1);
     let t = Duration::from_secs(20);
-    wait_until("agent online at the hub", t, async || {
+    wait_until_async("agent online at the hub", t, async || {
         let d = hub.get_json("/api/devices").await;
         d.as_array().unwrap().iter().any(|d| d["id"] == "dropbox-1" && d["status"]["state"] == "online")
     })
@@ -43,27 +43,29 @@ async fn drop_box_agent_fills_the_ledger_and_its_death_raises_offline_until_it_r
     agent.input("lid bounce open");
     tokio::time::sleep(Duration::from_millis(300)).await;
     agent.input("lid bounce closed");
-    wait_until("a deposit in the ledger", t, async || {
+    wait_until_async("a deposit in the ledger", t, async || {
         kinds(&hub.get_json("/api/dropbox/lobby/ledger").await).len() == 2
     })
     .await;
 
     // A long open: alert after 1 s, cleared by closing.
     agent.input("lid open");
-    wait_until("lid open too long", t, async || {
+    wait_until_async("lid open too long", t, async || {
         has_alert(&hub.get_json("/api/alerts").await, "lid_open_too_long", "lobby")
     })
     .await;
     agent.input("lid closed");
-    wait_until("lid alert cleared", t, async || {
+    wait_until_async("lid alert cleared", t, async || {
         !has_alert(&hub.get_json("/api/alerts").await, "lid_open_too_long", "lobby")
     })
     .await;
 
     // The staff's "emptied" switch inside the collection door.
     agent.input("emptied");
-    wait_until("emptied by the switch", t, async || kinds(&hub.get_json("/api/dropbox/lobby/ledger").await).len() == 5)
-        .await;
+    wait_until_async("emptied by the switch", t, async || {
+        kinds(&hub.get_json("/api/dropbox/lobby/ledger").await).len() == 5
+    })
+    .await;
     let day = hub.get_json("/api/dropbox/lobby/ledger").await;
     assert_eq!(kinds(&day), ["lid_opened", "lid_closed", "lid_opened", "lid_closed", "emptied"]);
     assert_eq!(day["deposits"], 2);
@@ -74,12 +76,12 @@ async fn drop_box_agent_fills_the_ledger_and_its_death_raises_offline_until_it_r
 
     // SIGKILL: only the broker's last will can tell the hub.
     agent.kill9();
-    wait_until("offline alert through the last will", t, async || {
+    wait_until_async("offline alert through the last will", t, async || {
         has_alert(&hub.get_json("/api/alerts").await, "device_offline", "dropbox-1")
     })
     .await;
     agent.restart();
-    wait_until("offline alert cleared on return", t, async || {
+    wait_until_async("offline alert cleared on return", t, async || {
         !has_alert(&hub.get_json("/api/alerts").await, "device_offline", "dropbox-1")
     })
     .await;

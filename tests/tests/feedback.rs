@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::support::{HubProcess, broker, device, wait_until_async};
 use aula_hub::feedback::fixture::SURVEYS_TOML;
 use aula_protocol::{Answer, AnswerValue, DeviceId, Envelope, FeedbackAnswer, Lang, Outcome, SurveyId, Topic};
-use aula_tests::{HubProcess, Mosquitto, device, wait_until};
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// An exit-survey answer given at `at`: CSAT `csat`, service kela, outcome done.
@@ -32,7 +32,7 @@ fn answer(at: DateTime<Utc>, csat: u8) -> Envelope<FeedbackAnswer> {
 async fn answers_given_while_the_broker_is_down_all_arrive_and_count_once() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("surveys.toml"), SURVEYS_TOML).unwrap();
-    let mut broker = Mosquitto::start(dir.path());
+    let mut broker = broker();
     let hub = HubProcess::start_with(
         env!("CARGO_BIN_EXE_e2e-hub"),
         dir.path(),
@@ -41,7 +41,7 @@ async fn answers_given_while_the_broker_is_down_all_arrive_and_count_once() {
         "",
     );
     let (agent, _events) = device(dir.path(), "exit-1", broker.port).await;
-    wait_until("device connected", Duration::from_secs(10), async || agent.is_connected()).await;
+    wait_until_async("device connected", Duration::from_secs(10), async || agent.is_connected()).await;
 
     // Customers two minutes apart (the hub's rate limit does not apply), on a fixed day:
     // Monday 2026-09-14 from 09:00 local (06:00 UTC), 5 before the outage, 25 during it.
@@ -52,7 +52,8 @@ async fn answers_given_while_the_broker_is_down_all_arrive_and_count_once() {
     for i in 0..BEFORE + DURING {
         if i == BEFORE {
             broker.stop();
-            wait_until("device noticed the outage", Duration::from_secs(10), async || !agent.is_connected()).await;
+            wait_until_async("device noticed the outage", Duration::from_secs(10), async || !agent.is_connected())
+                .await;
         }
         let env = answer(start + TimeDelta::minutes(2 * i), if i % 3 == 0 { 2 } else { 5 });
         let id = agent.enqueue_envelope(Topic::Feedback, env).await.expect("the outbox takes answers while offline");
@@ -60,14 +61,14 @@ async fn answers_given_while_the_broker_is_down_all_arrive_and_count_once() {
     }
     assert!(agent.outbox_pending() >= DURING as u64, "answers given offline wait in the outbox");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    broker.resume();
+    broker.restart();
 
     let total = (BEFORE + DURING) as u64;
-    wait_until("every answer stored at the hub", Duration::from_secs(60), async || {
+    wait_until_async("every answer stored at the hub", Duration::from_secs(60), async || {
         hub.stored_messages("feedback") >= total
     })
     .await;
-    wait_until("outbox drained", Duration::from_secs(20), async || agent.outbox_pending() == 0).await;
+    wait_until_async("outbox drained", Duration::from_secs(20), async || agent.outbox_pending() == 0).await;
     // Redeliveries, if any, would show up now; they must not be stored or counted again.
     tokio::time::sleep(Duration::from_millis(500)).await;
 

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use crate::support::{HubProcess, broker, device, wait_until_async};
 use aula_protocol::DeviceEvent;
-use aula_tests::{HubProcess, Mosquitto, device, wait_until};
 
 /// How long the broker stays down. The issue asks for 30 s; `AULA_OUTAGE_S` can shorten it
 /// while iterating locally.
@@ -17,10 +17,10 @@ fn outage() -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_stopped_for_30s_mid_traffic_loses_nothing_and_stores_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let mut broker = Mosquitto::start(dir.path());
+    let mut broker = broker();
     let hub = HubProcess::start(env!("CARGO_BIN_EXE_e2e-hub"), dir.path(), broker.port);
     let (agent, _events) = device(dir.path(), "kiosk-1", broker.port).await;
-    wait_until("device connected", Duration::from_secs(10), async || agent.is_connected()).await;
+    wait_until_async("device connected", Duration::from_secs(10), async || agent.is_connected()).await;
 
     const TOTAL: u32 = 1000;
     const STOP_AT: u32 = 300;
@@ -45,9 +45,9 @@ async fn broker_stopped_for_30s_mid_traffic_loses_nothing_and_stores_nothing_twi
     assert!(!agent.is_connected(), "the device must have noticed the outage");
     let left = outage().saturating_sub(down_since.elapsed());
     tokio::time::sleep(left).await;
-    broker.resume();
+    broker.restart();
 
-    wait_until("all 1,000 messages stored at the hub", Duration::from_secs(90), async || {
+    wait_until_async("all 1,000 messages stored at the hub", Duration::from_secs(90), async || {
         hub.stored_messages("event") >= TOTAL as u64
     })
     .await;

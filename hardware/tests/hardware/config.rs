@@ -83,9 +83,13 @@ fn gpio_validation_errors_name_the_key() {
         (
             "name = \"emptied\"\npin = 17\npull = \"up\"\nactive = \"low\"",
             "gpio.inputs[1].pin",
-            "already used by gpio.inputs[0]",
+            "17, as gpio.inputs[0]",
         ),
-        ("name = \"lid\"\npin = 18\npull = \"up\"\nactive = \"low\"", "gpio.inputs[1].name", "already configured"),
+        (
+            "name = \"lid\"\npin = 18\npull = \"up\"\nactive = \"low\"",
+            "gpio.inputs[1].name",
+            "a role no other input has",
+        ),
         ("name = \"help_button\"\npin = 40\npull = \"up\"\nactive = \"low\"", "gpio.inputs[1].pin", "0..=27"),
         (
             "name = \"help_button\"\npin = 22\npull = \"up\"\nactive = \"low\"\ndebounce_ms = 0",

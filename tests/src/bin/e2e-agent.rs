@@ -1,6 +1,6 @@
 //! The headless device agent as a child process for end-to-end tests:
 //! `e2e-agent --config <device.toml>`. The same loop as the `aula-agent` binary
-//! ([`aula_agent::runner::run`]), built inside this package so a test finds it through
+//! ([`aula_dropbox_agent::run`]), built inside this package so a test finds it through
 //! `CARGO_BIN_EXE_e2e-agent` with the features of the test build (building `aula-agent` on its
 //! own from a test would resolve features differently and recompile half the tree).
 
@@ -17,7 +17,7 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let code = match aula_agent::runner::run(&config, env!("CARGO_PKG_VERSION")).await {
+    let code = match aula_dropbox_agent::run(&config, env!("CARGO_PKG_VERSION")).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("e2e-agent: {e}");

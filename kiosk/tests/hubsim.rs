@@ -1,11 +1,10 @@
-//! Test and benchmark helpers that need real processes: a private Mosquitto broker (started
-//! as a child, stopped by its PID) and a tiny responder that plays the hub over MQTT. Not
-//! used by the kiosk itself.
+//! The hub, played for the kiosk's tests and its bench (included by path there): a tiny
+//! responder over MQTT that answers requests like the hub, and the example site's queue
+//! state. The broker itself comes from aula-testkit.
+#![allow(dead_code)]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aula_protocol::{
     Envelope, IssuedTicket, Lane, Localized, QueueState, Reply, ReplyResult, Request, RequestKind, ServiceId,
@@ -13,45 +12,6 @@ use aula_protocol::{
 };
 use chrono::{NaiveTime, Utc};
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
-
-/// A private Mosquitto on a free localhost port, killed (by PID) on drop.
-pub struct Mosquitto {
-    child: Child,
-    conf: std::path::PathBuf,
-    pub port: u16,
-}
-
-impl Mosquitto {
-    /// Starts a broker on a free port and waits until it accepts connections.
-    pub fn start() -> std::io::Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        // A config file rather than `-p`: `set_tcp_nodelay` (as production should set it)
-        // keeps small request/reply messages from waiting on delayed ACKs.
-        let conf = std::env::temp_dir().join(format!("aula-kiosk-mosquitto-{port}.conf"));
-        std::fs::write(
-            &conf,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\n"),
-        )?;
-        let child =
-            Command::new("mosquitto").arg("-c").arg(&conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                return Err(std::io::Error::other("mosquitto did not start"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(Self { child, conf, port })
-    }
-}
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.conf);
-    }
-}
 
 /// What the responder received.
 #[derive(Default)]
@@ -69,9 +29,14 @@ pub struct Responder {
 
 impl Responder {
     pub fn start(port: u16, site: &SiteId, state: QueueState) -> Self {
-        let topics = Topics::new(site.clone());
         let mut opts = MqttOptions::new("aula-test-hub", "127.0.0.1", port);
         opts.set_keep_alive(Duration::from_secs(5));
+        Self::with_options(opts, site, state)
+    }
+
+    /// Any broker: options from `Mosquitto::options` carry its TLS and credentials.
+    pub fn with_options(opts: MqttOptions, site: &SiteId, state: QueueState) -> Self {
+        let topics = Topics::new(site.clone());
         let (client, mut conn) = Client::new(opts, 64);
         let mut net = conn.eventloop.network_options();
         net.set_tcp_nodelay(true);

@@ -14,8 +14,14 @@ use aula_protocol::{
 };
 use rumqttc::QoS;
 
-use crate::health_dbus::{Logind, serve_freedesktop};
-use crate::support::{Broker, DbusDaemon, Sub, topics};
+use aula_protocol::{SiteId, Topics};
+use aula_testkit::Mosquitto;
+use aula_testkit::dbus::{DbusDaemon, Logind, serve_freedesktop};
+use aula_testkit::mqtt::Sub;
+
+fn topics() -> Topics {
+    Topics::new(SiteId::new("testsite").unwrap())
+}
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -25,16 +31,13 @@ fn device_file(port: u16, dir: &Path, bus: &str) -> String {
 [agent]
 site = "testsite"
 device = "dropbox-7"
-kind = "agent"
-outbox_path = "{dir}/outbox.sqlite"
+broker = "mqtt://127.0.0.1:{port}"
+state_dir = "{dir}"
 keepalive_s = 2
 health_interval_s = 1
 reconnect_max_ms = 500
 units = ["aula-agent.service"]
 dbus_address = "{bus}"
-[agent.broker]
-host = "127.0.0.1"
-port = {port}
 
 [dropbox]
 box_id = "lobby"
@@ -137,7 +140,7 @@ fn result(command: &str, ok: bool) -> impl Fn(&DeviceEvent) -> bool + '_ {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_box_agent_obeys_inputs_and_hub_commands() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = Mosquitto::start();
     let daemon = DbusDaemon::start();
     let logind = Logind::default();
     let _bus_server = serve_freedesktop(&daemon.address, logind.clone()).await;
@@ -234,7 +237,7 @@ async fn drop_box_agent_obeys_inputs_and_hub_commands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_bus_or_printer_figures_are_unknown_and_commands_explain() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = Mosquitto::start();
     let me = DeviceId::new("dropbox-7").unwrap();
     let t = topics();
     let (ev_topic, health_topic) =
@@ -290,7 +293,7 @@ fn fake_printer(answers: [u8; 4]) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn printer_status_and_wired_cover_line_merge() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(false);
+    let broker = Mosquitto::start();
     // Fixed bits 0001_0010 in every answer; n=4 adds 0000_1100 (near end).
     let printer_port = fake_printer([0x12, 0x12, 0x12, 0x1E]);
     let me = DeviceId::new("dropbox-7").unwrap();
@@ -315,4 +318,36 @@ async fn printer_status_and_wired_cover_line_merge() {
     assert_eq!(next_event(&mut sub, &ev_topic).await, printer(PrinterState::CoverOpen));
     agent.line("cover closed");
     assert_eq!(next_event(&mut sub, &ev_topic).await, printer(PrinterState::PaperLow));
+}
+
+/// The binary started from a health-only device file whose `[agent]` names `broker`'s URL,
+/// credentials and `tls` table; its retained Online status (kind `agent`) must arrive.
+async fn comes_online_over(broker: &Mosquitto, tls: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let full = device_file(broker.port, dir.path(), "unix:path=/nonexistent/aula-test-bus");
+    let health_only = full[..full.find("[dropbox]").unwrap()]
+        .replace(&format!("broker = \"mqtt://127.0.0.1:{}\"\n", broker.port), &broker.agent_keys());
+    let config = dir.path().join("agent.toml");
+    std::fs::write(&config, format!("{health_only}\n{tls}")).unwrap();
+    let status = topics().topic(&Topic::DeviceStatus(DeviceId::new("dropbox-7").unwrap()));
+    let mut sub = Sub::with_options(broker.options("test-hub-tls"), false, &status).await;
+    let _agent = Running::start(&config, &dir.path().join("agent.log"));
+    let m = sub.next_on(&status, WAIT).await.expect("online over TLS");
+    assert!(matches!(
+        decode::<DeviceStatus>(&m.payload).unwrap().body,
+        DeviceStatus::Online { kind: aula_protocol::DeviceKind::Agent, .. }
+    ));
+}
+
+/// Guards: the headless binary reads the one `[agent]` dialect: an `mqtts://` broker that
+/// requires the site's CA and a password, and one that requires the device's own client
+/// certificate (mutual TLS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connects_with_tls_and_a_password_or_its_certificate() {
+    let pki = aula_testkit::Pki::new();
+    let broker = Mosquitto::builder().tls(&pki).user("dropbox-7", "s3cret").start();
+    comes_online_over(&broker, &broker.agent_tls(None)).await;
+    let broker = Mosquitto::builder().require_certificate(&pki).start();
+    let cert = pki.client("dropbox-7");
+    comes_online_over(&broker, &broker.agent_tls(Some(&cert))).await;
 }

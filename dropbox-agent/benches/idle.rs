@@ -1,5 +1,5 @@
 //! The real `aula-agent` binary at rest, printed as a table beside its targets. Run in
-//! release: `cargo bench -p aula-agent --bench idle` (needs `mosquitto` on PATH).
+//! release: `cargo bench -p aula-dropbox-agent --bench idle` (needs `mosquitto` on PATH).
 //!
 //! The binary runs as on a drop box (simulated GPIO with every input, the simulated file
 //! printer polled every 5 s), connected to a private Mosquitto, with health published every
@@ -14,10 +14,6 @@
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// utime + stime of `pid`, in clock ticks.
 fn cpu_ticks(pid: u32) -> u64 {
@@ -46,16 +42,8 @@ fn clock_ticks_per_s() -> u64 {
 fn main() {
     let secs: u64 = std::env::var("BENCH_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut broker = Command::new("mosquitto")
-        .args(["-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mosquitto on PATH");
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let broker = aula_testkit::Mosquitto::start();
+    let port = broker.port;
     let d = dir.path().display();
     let config = dir.path().join("agent.toml");
     std::fs::write(
@@ -65,13 +53,10 @@ fn main() {
 [agent]
 site = "bench"
 device = "dropbox-1"
-kind = "agent"
-outbox_path = "{d}/outbox.sqlite"
+broker = "mqtt://127.0.0.1:{port}"
+state_dir = "{d}"
 health_interval_s = 1
 units = ["aula-agent.service"]
-[agent.broker]
-host = "127.0.0.1"
-port = {port}
 [dropbox]
 box_id = "lobby"
 [gpio]
@@ -128,8 +113,7 @@ status_poll_s = 5
 
     let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
     let code = agent.wait().map(|s| s.code());
-    let _ = broker.kill();
-    let _ = broker.wait();
+    drop(broker);
 
     let verdict = |ok: bool| if ok { "ok" } else { "OVER" };
     println!("aula-agent at rest: {secs} s sampled, health every 1 s, printer polled every 5 s, clock {hz} Hz");

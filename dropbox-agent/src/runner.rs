@@ -9,19 +9,22 @@
 //! `lid bounce closed` (a chattering contact), `emptied`, `help`, `cover open`,
 //! `cover closed`, `paper low`, `paper ok`.
 //!
-//! Hub commands: `reload_config` re-reads and validates the file, then restarts to apply it
-//! (a bad file is refused: the running config stays and the refusal, with the file, key and
-//! expected form, goes back to the hub); `restart_app` restarts; `test_print` prints a test
-//! ticket; `reboot` asks logind. Every outcome is reported as a `command_result` event.
+//! Hub commands go to aula-agent's one [`Executor`], told what this device has: the whole
+//! device file to validate on `reload_config`, the `[printer]` for `test_print` (without one
+//! it answers "not applicable: no [printer] section in <file>"), no survey screen. Every
+//! outcome is reported as a `command_result` event.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aula_agent::{Agent, AgentError, AgentEvent, Executor, Next, TestPrinter, TestTicket};
+use aula_conf::ConfigError;
+use aula_hardware::TicketContent;
 use aula_hardware::condition::PrinterCondition;
 use aula_hardware::gpio::{self, GpioInputs, InputRole, SimulatedGpio, Step};
 use aula_hardware::{PrinterSink, PrinterStatus};
-use aula_protocol::{Command, DeviceEvent, Envelope, MessageId, Topic};
+use aula_protocol::{DeviceEvent, Envelope, MessageId, Topic};
 use thiserror::Error;
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
@@ -29,8 +32,6 @@ use tracing::{info, warn};
 
 use crate::dropbox::input_event;
 use crate::headless::{self, HeadlessConfig};
-use crate::health::dbus;
-use crate::{Agent, AgentError, AgentEvent, CommandAction, ConfigError, EXIT_RESTART, headless_action, result_event};
 
 /// Why the headless agent could not start (problems while running are logged and survived).
 #[derive(Debug, Error)]
@@ -50,7 +51,8 @@ pub enum RunError {
 type SharedPrinter = Arc<Mutex<Box<dyn PrinterSink + Send>>>;
 
 /// Runs the device until SIGTERM / Ctrl-C (returns 0), a restart the hub asked for (returns
-/// [`EXIT_RESTART`]) or the agent's end (returns 1). `version` is the reported app version.
+/// [`aula_agent::EXIT_RESTART`]) or the agent's end (returns 1). `version` is the reported
+/// app version.
 pub async fn run(config: &Path, version: &str) -> Result<i32, RunError> {
     let cfg = HeadlessConfig::from_file(config)?;
     let (agent, mut events) = Agent::start(cfg.agent.clone(), version).await?;
@@ -92,6 +94,16 @@ pub async fn run(config: &Path, version: &str) -> Result<i32, RunError> {
         report_printer(&agent, s).await;
     }
 
+    let executor = Executor::new(agent.clone(), &format!("aula-agent {version}"))
+        .with_config(config.to_path_buf(), |file| HeadlessConfig::from_file(file).map(|_| ()))
+        .without_surveys("the headless agent has no screen");
+    let executor = match (&printer, &cfg.printer) {
+        (Some(sink), Some(section)) => {
+            executor.with_printer(Arc::new(SinkPrinter { sink: sink.clone(), paper: section.printer.paper }))
+        }
+        _ => executor.without_printer(format!("no [printer] section in {}", cfg.file.display())),
+    };
+
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = gpio.as_ref().and_then(|g| g.simulated()).is_some();
 
@@ -103,37 +115,9 @@ pub async fn run(config: &Path, version: &str) -> Result<i32, RunError> {
             _ = term.recv() => break 0,
             ev = events.recv() => match ev {
                 Some(AgentEvent::Command(cmd)) => {
-                    let outcome = match headless_action(&cmd) {
-                        CommandAction::Restart => {
-                            info!(?cmd, "restart requested by the hub");
-                            report_command(&agent, &cmd, Ok("restarting".into())).await;
-                            drain_briefly(&agent).await;
-                            break EXIT_RESTART;
-                        }
-                        CommandAction::ReloadConfig => match HeadlessConfig::from_file(config) {
-                            Ok(_) => {
-                                info!(file = %config.display(), "config valid; restarting to apply it");
-                                report_command(&agent, &cmd, Ok("config valid; restarting to apply it".into())).await;
-                                drain_briefly(&agent).await;
-                                break EXIT_RESTART;
-                            }
-                            Err(e) => {
-                                warn!(error = %e, "config reload refused; the running config stays");
-                                Err(format!("refused, running config kept: {e}"))
-                            }
-                        },
-                        CommandAction::TestPrint => test_print(&cfg, printer.as_ref()).await,
-                        CommandAction::Reboot => reboot(&cfg).await,
-                        CommandAction::Ignore => {
-                            info!(?cmd, "command not applicable to this device; ignored");
-                            continue;
-                        }
-                    };
-                    match &outcome {
-                        Ok(d) => info!(?cmd, detail = %d, "command done"),
-                        Err(e) => warn!(?cmd, error = %e, "command failed"),
+                    if let Next::Exit(code) = executor.execute(&cmd).await {
+                        break code;
                     }
-                    report_command(&agent, &cmd, outcome).await;
                 }
                 Some(AgentEvent::Connected) => info!(pending = agent.outbox_pending(), "online"),
                 Some(AgentEvent::Disconnected) => warn!("offline; events are kept in the outbox"),
@@ -229,41 +213,23 @@ async fn report_printer(agent: &Agent, status: PrinterStatus) {
     }
 }
 
-async fn report_command(agent: &Agent, cmd: &Command, outcome: Result<String, String>) {
-    if let Err(e) = agent.send_event(result_event(cmd, outcome)).await {
-        warn!(error = %e, "could not store command result");
+/// The `[printer]` as the executor's test printer: the same sink the status polls use.
+struct SinkPrinter {
+    sink: SharedPrinter,
+    paper: aula_hardware::PaperWidth,
+}
+
+impl TestPrinter for SinkPrinter {
+    fn print_test(&self, t: &TestTicket) -> Result<String, String> {
+        let content = TicketContent::test_print(t.site.as_str(), t.device.as_str(), t.at, &t.app);
+        let bytes = aula_hardware::render_ticket(&content, self.paper).map_err(|e| e.to_string())?;
+        self.sink
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .print(&bytes)
+            .map(|()| "test ticket printed".to_string())
+            .map_err(|e| format!("test print failed: {e}"))
     }
-}
-
-/// Gives the outbox up to a second to deliver what is queued (the command's result) before a
-/// restart, so the hub hears "restarting" before the device drops off. Whatever is left is
-/// still delivered after the restart: the outbox is on disk.
-async fn drain_briefly(agent: &Agent) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
-    while agent.is_connected() && agent.outbox_pending() > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-async fn test_print(cfg: &HeadlessConfig, printer: Option<&SharedPrinter>) -> Result<String, String> {
-    let (Some(sink), Some(section)) = (printer, cfg.printer.as_ref()) else {
-        return Err(format!("no [printer] section in {}", cfg.file.display()));
-    };
-    let content = headless::test_ticket(&cfg.agent.site, &cfg.agent.device, chrono::Utc::now());
-    let bytes = aula_hardware::render_ticket(&content, section.printer.paper).map_err(|e| e.to_string())?;
-    let sink = sink.clone();
-    tokio::task::spawn_blocking(move || sink.lock().unwrap_or_else(|p| p.into_inner()).print(&bytes))
-        .await
-        .map_err(|_| "print task stopped".to_string())?
-        .map(|()| "test ticket printed".to_string())
-        .map_err(|e| format!("test print failed: {e}"))
-}
-
-async fn reboot(cfg: &HeadlessConfig) -> Result<String, String> {
-    let Some(bus) = dbus::connect(cfg.agent.dbus_address.as_deref()).await else {
-        return Err(dbus::RebootError::NoBus.to_string());
-    };
-    dbus::reboot(&bus).await.map(|()| "reboot accepted by logind".to_string()).map_err(|e| e.to_string())
 }
 
 /// A switch that chatters as it settles: five raw edges 4 ms apart (inside any sensible

@@ -13,18 +13,17 @@
 //! drawn at once instead of queueing behind the previous one's ten-second emphasis: the
 //! measured path (broker → decode → state → adapter → frame) is the production one.
 //!
-//! Run: `cargo run --release -p aula-signage --bin signage-bench` (needs `mosquitto`).
+//! Run: `cargo bench -p aula-signage --bench signage-bench` (release; needs `mosquitto`).
 
 use std::collections::HashMap;
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aula_protocol::{CallKind, DeviceId, Envelope, Lang, SiteId, Topic, Topics};
+use aula_agent::AgentConfig;
+use aula_protocol::{CallKind, DeviceId, DeviceKind, Envelope, Lang, SiteId, Topic, Topics};
 use aula_signage::agent_feed::AgentFeed;
-use aula_signage::config::{LinkConfig, Mode, Orientation};
+use aula_signage::config::{Mode, Orientation};
 use aula_signage::ui::{SignageUi, system_clock};
 use aula_signage::wall::{Input, Timing, WallState};
 use aula_signage::{WallAdapter, fixture};
@@ -67,21 +66,9 @@ fn status_kb(key: &str) -> u64 {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
 
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut broker = Command::new("mosquitto")
-        .args(["-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        anyhow::ensure!(Instant::now() < deadline, "mosquitto did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let result = run(port);
-    // Stop our own broker by its PID.
-    let _ = broker.kill();
-    let _ = broker.wait();
+    let broker = aula_testkit::Mosquitto::start();
+    let result = run(broker.port);
+    drop(broker);
     result
 }
 
@@ -103,19 +90,18 @@ fn run(port: u16) -> anyhow::Result<()> {
     let adapter = ui.wall().expect("wall").global::<WallAdapter>();
 
     let site = SiteId::new("bench")?;
-    let link = LinkConfig {
-        site: site.clone(),
-        device: DeviceId::new("wall-bench")?,
-        broker_host: "127.0.0.1".into(),
-        broker_port: port,
-        // A fresh outbox per run, as on a wall's first start.
-        state_dir: std::env::temp_dir().join(format!("signage-bench-{}", std::process::id())),
-        keepalive_s: 5,
-        health_interval_s: 60,
-    };
-    let state_dir = link.state_dir.clone();
+    // A fresh outbox per run, as on a wall's first start.
+    let state_dir = std::env::temp_dir().join(format!("signage-bench-{}", std::process::id()));
+    let link = AgentConfig::new(
+        site.clone(),
+        DeviceId::new("wall-bench")?,
+        DeviceKind::Signage,
+        "127.0.0.1",
+        port,
+        state_dir.join("outbox.sqlite"),
+    );
     let (tx, rx) = std::sync::mpsc::channel::<Input>();
-    AgentFeed::new(link.agent_config(), Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
+    AgentFeed::new(link, Duration::from_secs(30)).spawn(move |i| tx.send(i).is_ok());
 
     // The hub: a plain client publishing the state, then calls, recording when each was sent.
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();

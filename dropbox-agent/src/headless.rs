@@ -3,20 +3,19 @@
 //! the hub's `ReloadConfig` command, which is refused (the running config stays) when the
 //! file no longer validates. Every error names the file, the key and the expected form.
 //!
-//! Also the pure pieces the binary's loop uses: the printer status mapping to the protocol
-//! and the test ticket's content.
+//! Also the printer status mapping to the protocol, which the binary's loop uses.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use aula_agent::{AgentConfig, RawAgent};
+use aula_conf::ConfigError;
 use aula_hardware::gpio::{GpioConfig, InputRole, ValidGpioConfig};
-use aula_hardware::{PrinterConfig, PrinterStatus, TicketContent};
-use aula_protocol::{DeviceId, PrinterState, SiteId};
+use aula_hardware::{PrinterConfig, PrinterStatus};
+use aula_protocol::{DeviceKind, PrinterState};
 use serde::Deserialize;
 
-use crate::config::AgentConfig;
 use crate::dropbox::DropBoxConfig;
-use crate::error::ConfigError;
 
 /// `[printer]` as the headless agent reads it: the hardware crate's [`PrinterConfig`] plus how
 /// often to ask the printer for its real-time status.
@@ -33,10 +32,11 @@ fn default_status_poll_s() -> u64 {
     30
 }
 
-/// The sections besides `[agent]`, as written.
+/// The whole file, as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDeviceFile {
+    agent: RawAgent,
     #[serde(default)]
     dropbox: Option<DropBoxConfig>,
     #[serde(default)]
@@ -60,26 +60,18 @@ pub struct HeadlessConfig {
 impl HeadlessConfig {
     /// Reads and validates the whole file.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { file: path.to_path_buf(), source })?;
-        Self::from_toml_str(&text, path)
+        Self::from_toml_str(&aula_conf::read(path)?, path)
     }
 
     /// Parses and validates TOML text; `file` is only used in error messages.
     pub fn from_toml_str(text: &str, file: &Path) -> Result<Self, ConfigError> {
-        let agent = AgentConfig::from_toml_str(text, file)?;
-        let invalid = |key: String, expected: String| ConfigError::Invalid { file: file.to_path_buf(), key, expected };
-        let mut table: toml::Table = toml::from_str(text)
-            .map_err(|e| ConfigError::Syntax { file: file.to_path_buf(), message: e.to_string() })?;
-        table.remove("agent");
-        let raw: RawDeviceFile = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-            let key = e.path().to_string();
-            invalid(if key == "." { "(top level)".into() } else { key }, e.inner().to_string())
-        })?;
-
+        let name = file.display().to_string();
+        let raw: RawDeviceFile = aula_conf::parse(text, &name)?;
+        let agent = raw.agent.validate(&name, DeviceKind::Agent)?;
+        let invalid = |key: String, expected: String, found: String| ConfigError::invalid(&name, key, expected, found);
         let gpio = match raw.gpio {
             Some(g) => {
-                let valid = g.validate().map_err(|e| invalid(e.key, e.message))?;
+                let valid = g.validate().map_err(|e| invalid(e.key, e.expected, e.found))?;
                 Some((g, valid))
             }
             None => None,
@@ -89,7 +81,11 @@ impl HeadlessConfig {
             .map(|(_, v)| v.inputs.iter().enumerate().map(|(i, input)| (i, input.role)).collect())
             .unwrap_or_default();
         if raw.dropbox.is_some() && gpio.is_none() {
-            return Err(invalid("gpio".into(), "a [gpio] section with the drop box's inputs (lid, emptied)".into()));
+            return Err(invalid(
+                "gpio".into(),
+                "a [gpio] section with the drop box's inputs (lid, emptied)".into(),
+                "no [gpio] section".into(),
+            ));
         }
         if raw.dropbox.is_none()
             && let Some((i, role)) = roles.iter().find(|(_, r)| matches!(r, InputRole::Lid | InputRole::Emptied))
@@ -97,17 +93,22 @@ impl HeadlessConfig {
             return Err(invalid(
                 format!("gpio.inputs[{i}].name"),
                 format!("a [dropbox] section with box_id for the {role:?} input, or another input name"),
+                "no [dropbox] section".into(),
             ));
         }
         if let Some(p) = &raw.printer {
             p.printer.validate().map_err(|e| match e {
-                aula_hardware::printer::OpenError::Invalid { key, message } => {
-                    invalid(format!("printer.{key}"), message)
+                aula_hardware::printer::OpenError::Invalid { key, expected, found } => {
+                    invalid(format!("printer.{key}"), expected, found)
                 }
-                other => invalid("printer".into(), other.to_string()),
+                other => invalid("printer".into(), "a usable [printer] section".into(), other.to_string()),
             })?;
             if p.status_poll_s != 0 && !(5..=3600).contains(&p.status_poll_s) {
-                return Err(invalid("printer.status_poll_s".into(), "0 (never) or seconds between 5 and 3600".into()));
+                return Err(invalid(
+                    "printer.status_poll_s".into(),
+                    "0 (never) or seconds between 5 and 3600".into(),
+                    p.status_poll_s.to_string(),
+                ));
             }
         }
         Ok(HeadlessConfig { file: file.to_path_buf(), agent, dropbox: raw.dropbox, gpio, printer: raw.printer })
@@ -131,20 +132,6 @@ pub fn printer_state(s: PrinterStatus) -> PrinterState {
     }
 }
 
-/// What the hub's "test print" prints: which device and site, and when, with the heading in
-/// Finnish, Swedish and English (a technician of either language reads it at the device).
-pub fn test_ticket(site: &SiteId, device: &DeviceId, now: chrono::DateTime<chrono::Utc>) -> TicketContent {
-    TicketContent {
-        site_name: format!("Aula {site}"),
-        number: "TEST".into(),
-        service: "Testituloste / Testutskrift / Test print".into(),
-        issued_at_text: now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        people_ahead_text: device.to_string(),
-        footer: Some(format!("aula-agent {}", env!("CARGO_PKG_VERSION"))),
-        ..TicketContent::default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,10 +140,8 @@ mod tests {
 [agent]
 site = "lahti"
 device = "dropbox-1"
-kind = "agent"
-outbox_path = "/tmp/o.sqlite"
-[agent.broker]
-host = "127.0.0.1"
+broker = "mqtt://127.0.0.1:1884"
+state_dir = "/tmp/dropbox-1"
 "#;
 
     const DROPBOX: &str = r#"
@@ -208,9 +193,9 @@ paper = "58mm"
         ];
         for (from, to, key) in cases {
             let text = if *from == DROPBOX { to.to_string() } else { DROPBOX.replace(from, to) };
-            let e = parse(&text).expect_err(key).to_string();
-            assert!(e.starts_with("dev.toml: key `"), "{e}");
-            assert!(e.contains(key), "expected key {key} in: {e}");
+            let e = parse(&text).expect_err(key);
+            assert_eq!(e.file(), "dev.toml");
+            assert!(e.key().starts_with(key), "expected key {key} in: {e}");
         }
     }
 
@@ -220,17 +205,5 @@ paper = "58mm"
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/agent-dropbox.toml");
         let c = HeadlessConfig::from_file(&path).unwrap();
         assert!(c.dropbox.is_some() && c.gpio.is_some());
-    }
-
-    #[test]
-    fn test_ticket_names_device_and_is_printable() {
-        let t = test_ticket(
-            &SiteId::new("lahti").unwrap(),
-            &DeviceId::new("dropbox-1").unwrap(),
-            chrono::DateTime::from_timestamp(0, 0).unwrap(),
-        );
-        assert_eq!(t.people_ahead_text, "dropbox-1");
-        assert_eq!(t.issued_at_text, "1970-01-01 00:00:00 UTC");
-        assert!(aula_hardware::render_ticket(&t, aula_hardware::PaperWidth::Mm58).is_ok());
     }
 }

@@ -11,8 +11,8 @@
 //!    (the click returns only after the commit), over N visits on a feedback-mode kiosk
 //!    connected to the same Mosquitto.
 //!
-//! Run: `cargo run --release -p aula-kiosk --bin kiosk-bench -- [--taps 300]` (needs
-//! `mosquitto` on PATH; build `aula-kiosk` first for figure 3).
+//! Run: `cargo bench -p aula-kiosk --bench kiosk-bench -- [--taps 300]` (release; needs
+//! `mosquitto` on PATH; cargo builds the `aula-kiosk` binary for figure 3).
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -21,11 +21,15 @@ use std::time::{Duration, Instant};
 
 use aula_kiosk::KioskWindow;
 use aula_kiosk::config::KioskConfig;
-use aula_kiosk::testkit::{Mosquitto, Responder, example_state};
+use aula_testkit::Mosquitto;
 use clap::Parser;
+use hubsim::{Responder, example_state};
 use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 use slint::platform::PointerEventButton;
+
+#[path = "../tests/hubsim.rs"]
+mod hubsim;
 
 #[derive(Parser)]
 struct Args {
@@ -48,10 +52,10 @@ fn main() -> anyhow::Result<()> {
     )))
     .map_err(|e| anyhow::anyhow!("{e}"))?;
 
-    let broker = Mosquitto::start()?;
+    let broker = Mosquitto::start();
     let tmp = tempfile::tempdir()?;
-    let config_text = include_str!("../../../config/kiosk-1.toml")
-        .replace("localhost:1884", &format!("127.0.0.1:{}", broker.port))
+    let config_text = include_str!("../../config/kiosk-1.toml")
+        .replace("mqtt://localhost:1884", &broker.url())
         .replace("var/kiosk-1", &tmp.path().join("state").display().to_string())
         .replace("var/tickets", &tmp.path().join("tickets").display().to_string());
     let config_path = tmp.path().join("kiosk.toml");
@@ -65,7 +69,7 @@ fn main() -> anyhow::Result<()> {
     let hook: aula_kiosk::printing::BytesHook = Arc::new(move |_, _| *h2.lock().unwrap() = Some(Instant::now()));
     let window = KioskWindow::new()?;
     window.window().set_size(slint::PhysicalSize::new(800, 480));
-    let kiosk = aula_kiosk::run::build(&cfg, window, Some(Arc::new(|| {})), Some(hook))?;
+    let kiosk = aula_kiosk::run::build(&cfg, window, Some(Arc::new(|| {})), Some(hook), Box::new(|_| {}))?;
     kiosk.window().show()?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while kiosk.flow().queue().is_none() {
@@ -104,9 +108,9 @@ fn main() -> anyhow::Result<()> {
     let pct = |p: f64| lat[((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1].as_secs_f64() * 1000.0;
     let rss_mb = rss_kb() as f64 / 1024.0;
 
-    let commit = feedback_commits(&tmp, broker.port, args.taps.min(200))?;
+    let commit = feedback_commits(&tmp, &broker, args.taps.min(200))?;
 
-    let exe = std::env::current_exe()?.with_file_name("aula-kiosk");
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_aula-kiosk"));
     let mut starts = Vec::new();
     if exe.exists() {
         for _ in 0..args.starts {
@@ -146,33 +150,26 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Without aula-agent there is no durable outbox to measure.
-#[cfg(not(feature = "agent"))]
-fn feedback_commits(_: &tempfile::TempDir, _: u16, _: usize) -> anyhow::Result<Vec<Duration>> {
-    Ok(Vec::new())
-}
-
 /// A feedback-mode kiosk on the real outbox: N visits of two taps (a smiley, then Ready),
 /// timing the Ready click, which returns after the SQLite commit. The survey flow runs on a
 /// hand-moved clock so the per-device rate limit (which would allow 6 visits a minute) does
 /// not turn the benchmark into a wait; the commit itself is real.
-#[cfg(feature = "agent")]
-fn feedback_commits(tmp: &tempfile::TempDir, port: u16, visits: usize) -> anyhow::Result<Vec<Duration>> {
+fn feedback_commits(tmp: &tempfile::TempDir, broker: &Mosquitto, visits: usize) -> anyhow::Result<Vec<Duration>> {
     use aula_kiosk::survey_app::{SurveyInbox, SurveyKiosk, SurveySite};
-    let text = include_str!("../../../config/feedback-1.toml")
-        .replace("localhost:1884", &format!("127.0.0.1:{port}"))
+    let text = include_str!("../../config/feedback-1.toml")
+        .replace("mqtt://localhost:1884", &broker.url())
         .replace("var/feedback-1", &tmp.path().join("feedback").display().to_string());
     let cfg = KioskConfig::from_toml_str(&text, std::path::Path::new("feedback-1.toml"))?;
     let settings = cfg.survey.clone().ok_or_else(|| anyhow::anyhow!("no [survey]"))?;
     let def = aula_kiosk::survey::parse_surveys(
-        include_str!("../../tests/surveys.toml"),
+        include_str!("../tests/surveys.toml"),
         std::path::Path::new("kiosk/tests/surveys.toml"),
     )?
     .into_iter()
     .find(|d| d.id.as_str() == "exit")
     .ok_or_else(|| anyhow::anyhow!("no exit survey"))?;
     let (inbox, rx) = SurveyInbox::new(Arc::new(|| {}));
-    let link = aula_kiosk::agent_hub::AgentFeedback::start(&cfg, inbox)?;
+    let link = aula_kiosk::agent_hub::AgentFeedback::start(&cfg, inbox, Box::new(|_| {}))?;
     let clock = aula_kiosk::app::ManualClock::new(chrono::Utc::now());
     let site = SurveySite {
         site_name: cfg.site_name.clone(),

@@ -1,110 +1,26 @@
-//! Fixtures for Aula's end-to-end tests: a private Mosquitto on a free port that a test can
-//! stop and start again, the hub as a separate process (so it can be SIGKILLed), and a device
-//! agent. Everything lives in a temp dir that disappears with the fixture.
+//! Fixtures of the end-to-end tests (the broker, ports, waits and the test site come from
+//! aula-testkit): the hub as a separate process (so it can be SIGKILLed), the headless agent
+//! as a process, and an in-process device agent. Everything lives in a temp dir that
+//! disappears with the fixture.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aula_agent::{Agent, AgentConfig, AgentEvents};
 use aula_protocol::{DeviceId, DeviceKind, SiteId};
+pub use aula_testkit::{Mosquitto, SITE_TOML, free_port, wait_until_async};
 
-/// A free TCP port on loopback (bound and released; fine for tests on one machine).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// Waits until `f` returns true, polling, or panics with `what` after `timeout`.
-pub async fn wait_until(what: &str, timeout: Duration, mut f: impl AsyncFnMut() -> bool) {
-    let start = Instant::now();
-    while !f().await {
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn port_open(port: u16) -> bool {
-    std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
+/// A private Mosquitto with persistence, so a clean stop (SIGTERM) keeps queued QoS 1
+/// messages for the hub's persistent session, as production must be configured; up to
+/// 100 000 queued per session.
+pub fn broker() -> Mosquitto {
+    Mosquitto::builder().persistence(true).max_queued_messages(100_000).start()
 }
 
 fn wait_port(port: u16, open: bool, what: &str) {
-    let start = Instant::now();
-    while port_open(port) != open {
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "{what}: port {port} never became {}",
-            if open { "open" } else { "closed" }
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    aula_testkit::wait_port(port, open, Duration::from_secs(15), what);
 }
-
-/// A private Mosquitto with persistence, so a clean stop (SIGTERM) keeps queued QoS 1
-/// messages for the hub's persistent session, as production must be configured.
-pub struct Mosquitto {
-    pub port: u16,
-    conf: PathBuf,
-    child: Option<Child>,
-}
-
-impl Mosquitto {
-    pub fn start(dir: &Path) -> Mosquitto {
-        let port = free_port();
-        let data = dir.join("mosquitto");
-        std::fs::create_dir_all(&data).unwrap();
-        let conf = dir.join("mosquitto.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                // `user root`: started as root (CI), mosquitto would otherwise drop to the
-                // `mosquitto` user and silently fail to write its persistence file here.
-                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\nuser root\n\
-                 max_queued_messages 100000\nlog_dest none\n",
-                data.display()
-            ),
-        )
-        .unwrap();
-        let mut m = Mosquitto { port, conf, child: None };
-        m.resume();
-        m
-    }
-
-    /// Starts the broker (again) on the same port with the same persistence file.
-    pub fn resume(&mut self) {
-        assert!(self.child.is_none(), "broker already running");
-        let child = Command::new("mosquitto")
-            .arg("-c")
-            .arg(&self.conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mosquitto is installed (apt-get install mosquitto)");
-        self.child = Some(child);
-        wait_port(self.port, true, "mosquitto start");
-    }
-
-    /// Stops the broker cleanly (SIGTERM: it saves its persistence file) and waits for it.
-    pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
-            c.wait().unwrap();
-        }
-        wait_port(self.port, false, "mosquitto stop");
-    }
-}
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// The `[site]` used end to end: open around the clock, so tests pass at any hour.
-pub const SITE_TOML: &str = aula_hub::testsite::SITE_TOML;
 
 /// The hub as a child process (`e2e-hub`), its config and data in `dir`.
 pub struct HubProcess {
@@ -205,7 +121,7 @@ pub async fn device(dir: &Path, name: &str, port: u16) -> (Agent, AgentEvents) {
     Agent::start(cfg, "e2e").await.expect("agent starts")
 }
 
-/// The headless agent (`e2e-agent`, the loop of `aula-agent`) as a drop-box device with simulated GPIO: lines written to its
+/// The headless agent (`e2e-agent`, the loop of the `aula-agent` binary) as a drop-box device with simulated GPIO: lines written to its
 /// stdin (`lid open`, `lid closed`, `emptied`) drive the inputs.
 pub struct AgentProcess {
     exe: PathBuf,
@@ -229,13 +145,13 @@ impl AgentProcess {
         std::fs::write(
             &config,
             format!(
-                "[agent]\nsite = \"test\"\ndevice = \"{device}\"\nkind = \"agent\"\n\
-                 outbox_path = \"{}\"\nkeepalive_s = {keepalive_s}\nhealth_interval_s = 0\n\
-                 reconnect_max_ms = 500\n\n[agent.broker]\nhost = \"127.0.0.1\"\nport = {broker_port}\n\n\
+                "[agent]\nsite = \"test\"\ndevice = \"{device}\"\nbroker = \"mqtt://127.0.0.1:{broker_port}\"\n\
+                 state_dir = \"{}\"\nkeepalive_s = {keepalive_s}\nhealth_interval_s = 0\n\
+                 reconnect_max_ms = 500\n\n\
                  [dropbox]\nbox_id = \"{box_id}\"\n\n[gpio]\nbackend = \"simulated\"\n\n\
                  [[gpio.inputs]]\nname = \"lid\"\npin = 17\npull = \"up\"\nactive = \"low\"\ndebounce_ms = 50\n\n\
                  [[gpio.inputs]]\nname = \"emptied\"\npin = 27\npull = \"up\"\nactive = \"low\"\ndebounce_ms = 50\n",
-                dir.join(format!("{device}-outbox.db")).display()
+                dir.join(device).display()
             ),
         )
         .unwrap();

@@ -1,5 +1,5 @@
 //! `aula-agent`: the headless device runtime, e.g. the drop box's Pi. Argument parsing and
-//! logging around [`aula_agent::runner::run`], which holds the loop (GPIO, printer, hub
+//! logging around [`aula_dropbox_agent::run`], which holds the loop (GPIO, printer, hub
 //! commands; see its docs for the simulated stdin lines).
 //!
 //! Exit codes: 0 after SIGTERM / Ctrl-C (clean shutdown, `Offline` published), 75
@@ -26,7 +26,7 @@ async fn main() {
         )
         .init();
     let args = Args::parse();
-    let code = match aula_agent::runner::run(&args.config, env!("CARGO_PKG_VERSION")).await {
+    let code = match aula_dropbox_agent::run(&args.config, env!("CARGO_PKG_VERSION")).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("aula-agent: {e}");
