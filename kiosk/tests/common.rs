@@ -255,6 +255,18 @@ impl Harness {
     }
 
     /// The ESC/POS files the printer wrote, decoded to text.
+    /// Every printed ticket's decoded commands, in order.
+    pub fn printed_ops(&self) -> Vec<Vec<aula_hardware::decode::Op>> {
+        let mut files: Vec<_> = std::fs::read_dir(self.tickets.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| aula_hardware::decode::decode(&std::fs::read(p).unwrap()).unwrap()).collect()
+    }
+
     pub fn printed(&self) -> Vec<String> {
         let mut files: Vec<_> = std::fs::read_dir(self.tickets.path())
             .unwrap()

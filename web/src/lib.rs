@@ -113,12 +113,26 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()>,
     started: Option<oneshot::Sender<Started>>,
 ) -> Result<(), WebError> {
-    let (staff, staff_addr) = bind(config.http).await?;
-    let public = match config.public_http {
-        Some(a) => Some(bind(a).await?),
-        None => None,
-    };
+    let (staff_at, public_at) = (config.http, config.public_http);
+    // The hub first: it returns once subscribed to its topics (or after 5 s without a broker).
+    // Listening before that would tell a test or a supervisor "ready" while device messages
+    // sent now would find no subscription at the broker and be dropped there.
     let running = aula_hub::start(config).await?;
+    let listeners = async {
+        let staff = bind(staff_at).await?;
+        let public = match public_at {
+            Some(a) => Some(bind(a).await?),
+            None => None,
+        };
+        Ok::<_, WebError>((staff, public))
+    };
+    let ((staff, staff_addr), public) = match listeners.await {
+        Ok(l) => l,
+        Err(e) => {
+            running.stop().await;
+            return Err(e);
+        }
+    };
     let hub = running.hub.clone();
     tracing::info!(http = %staff_addr, public = ?public.as_ref().map(|p| p.1), "serving HTTP");
     let (stop_http, http_stopped) = tokio::sync::watch::channel(false);
