@@ -79,6 +79,7 @@
 
 pub mod appointments;
 pub mod config;
+pub mod counters;
 mod engine;
 pub mod error;
 pub mod event;
@@ -91,11 +92,12 @@ pub mod ticket;
 pub mod wait;
 
 pub use appointments::{Booking, ImportSummary};
-pub use config::{CounterConfig, ServiceConfig, SiteConfig};
-pub use engine::{Engine, TicketRef, replay};
-pub use error::{ConfigError, EngineError, StoreError};
+pub use config::{AuthorityId, CounterConfig, ServiceConfig, SiteConfig};
+pub use counters::{Break, BreakFigures, BreakReason, Session};
+pub use engine::{Engine, StaffCounterView, TicketRef, WaitingState, WaitingTicket, replay};
+pub use error::{ConfigError, EngineError, Held, StoreError};
 pub use event::{Event, EventKind, Issued};
-pub use hours::Hours;
+pub use hours::{Hours, Presence, ServiceHours};
 pub use sim::{SimOptions, SimReport, simulate_day};
 pub use state::State;
-pub use ticket::{Action, CancelReason, Phase, Ticket};
+pub use ticket::{Action, CancelReason, Outcome, Phase, Ticket};
