@@ -828,7 +828,8 @@ impl Engine {
                 .max(1);
             1.0 / busy as f64
         };
-        let counters: f64 = counted.iter().map(|c| share(c)).sum();
+        // `+ 0.0`: an empty float sum is -0.0, which would print as "-0" wherever it is shown.
+        let counters: f64 = counted.iter().map(|c| share(c)).sum::<f64>() + 0.0;
         let at_counters = self
             .state
             .counters

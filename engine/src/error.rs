@@ -74,8 +74,8 @@ pub enum EngineError {
     /// Only today's no-shows go back to the queue.
     #[error("ticket {number} is from {day}: only today's no-shows can go back to the queue")]
     NotToday { number: TicketNumber, day: NaiveDate },
-    /// Resuming a ticket parked at another counter.
-    #[error("ticket {number} is parked at counter {counter}")]
+    /// Resuming a ticket parked at another counter (`counter`, where it must resume).
+    #[error("ticket {number} is parked at counter {counter}: resume it there")]
     ParkedElsewhere { number: TicketNumber, counter: CounterId },
     /// The ticket already waits for, or is called to, that counter.
     #[error("ticket {number} is already at counter {counter}")]
