@@ -86,7 +86,7 @@ fn presence_is_logged_and_replayed() {
     assert!(e.issue_ticket(MessageId::new(), &svc("vero"), Needs::default(), t).is_err());
     e.set_presence(&svc("vero"), day, Presence::AsPlanned, t).unwrap();
     assert_eq!(e.presence(&svc("vero"), day), Presence::AsPlanned);
-    assert!(e.state().presence.get(&svc("vero")).is_none(), "undo leaves nothing behind");
+    assert!(!e.state().presence.contains_key(&svc("vero")), "undo leaves nothing behind");
 }
 
 fn span(a: &str, b: &str) -> aula_protocol::Span {
