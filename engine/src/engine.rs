@@ -852,7 +852,7 @@ impl Engine {
     pub fn ticket_progress(&self, id: TicketId, now: DateTime<Utc>) -> Option<(u32, Option<WaitRange>)> {
         let t = self.state.tickets.get(&id)?;
         match t.phase {
-            Phase::Waiting if t.reserved_for.is_some() => Some(self.reserved_progress(t, now)),
+            Phase::Waiting if t.reserved_for.is_some() => Some(self.reserved_progress(t)),
             Phase::Waiting => {
                 let ahead = match (t.lane, t.booked_at) {
                     (Lane::Appointment, Some(b)) => self.ahead_of_appointment(&t.service, b).saturating_sub(1),

@@ -426,8 +426,7 @@ impl Engine {
 
     /// People ahead of a reserved ticket (earlier ones reserved for the same counter) and the
     /// wait with that one counter serving.
-    pub(super) fn reserved_progress(&self, t: &Ticket, now: DateTime<Utc>) -> (u32, Option<WaitRange>) {
-        let _ = now;
+    pub(super) fn reserved_progress(&self, t: &Ticket) -> (u32, Option<WaitRange>) {
         let Some(counter) = &t.reserved_for else { return (0, None) };
         let Some(c) = self.state.counters.get(counter) else { return (0, None) };
         let key = crate::state::reserved_key(t);
