@@ -3,19 +3,18 @@
 //! the engine calls these with `now` and logs what they allow.
 //!
 //! ```text
-//!        ┌──────────── return (a no-show of today; original queue time) ───────────────┐
-//!        ▼                                                                             │
-//!   Waiting ──call──▶ Called ──start──▶ Serving ──finish [outcome]──▶ Served           │
-//!    │  ▲  ▲            │  ▲ recall       │  ▲    │                      ▲             │
-//!    │  │  │            │  └───┘          │  │    └─(call next: auto-finish)           │
-//!    │  │  │            │            park │  │ resume                    │             │
-//!    │  │  │            │                 ▼  │                           │             │
-//!    │  │  │            │                Parked ───────(day end)─────────┘             │
-//!    │  │  └─reserve────┤ (to a counter: waits for that counter, same number and place) │
-//!    │  └──reserve──────┘                                                              │
-//!    │                  ├──no-show / wait window over──▶ NoShow ────────────────────────┘
-//!    ├──transfer────────┴──────────────────────────────▶ Transferred (→ new ticket)
-//!    └──cancel (also: Called) ─────────────────────────▶ Cancelled
+//!          ┌───────────── return (a no-show of today; original queue time) ─────────────┐
+//!          ▼                                                                            │
+//!   ┌─▶ Waiting ──call──▶ Called ──start──▶ Serving ──finish [outcome]──▶ Served        │
+//!   │    │  ▲               │  ▲ recall      │  ▲   └─(call next: auto-finish)   ▲      │
+//!   │    │  │               │  └───┘    park │  │ resume                         │      │
+//!   │    │  │               │                ▼  │                                │      │
+//!   │    │  │               │               Parked ───────────(day end)──────────┘      │
+//!   │    │  └──reserve──────┤   reserve: waits for one counter, same ticket, number     │
+//!   └────┤ reserve          │            and place in line                              │
+//!        │                  ├──no-show / wait window over──▶ NoShow ────────────────────┘
+//!        ├──transfer────────┴──────────────────────────────▶ Transferred (→ new ticket)
+//!        └──cancel (also: Called) ─────────────────────────▶ Cancelled
 //! ```
 //! Final states: Served, NoShow, Cancelled, Transferred. NoShow is final for the day's
 //! figures but can be *returned* to Waiting the same day (the customer came back): the one
