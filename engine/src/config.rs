@@ -16,6 +16,7 @@
 //! id = "vero"
 //! name = { fi = "Verohallinto", sv = "Skatteförvaltningen", en = "Finnish Tax Administration" }
 //! prefix = "V"
+//! # authority_id = "vero"          # default: the service id; services of one authority share it
 //! hours = { mon = ["09:00-16:00"] }
 //! exceptions = [{ date = 2026-12-23, hours = ["09:00-12:00"] }]
 //!
@@ -26,12 +27,13 @@
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 use std::path::Path;
 
 use aula_protocol::{CounterId, Lang, Localized, ServiceId, SiteId, Span, TicketNumber};
 use chrono::{NaiveDate, TimeDelta};
 use chrono_tz::Tz;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
 use crate::hours::{Hours, parse_span};
@@ -69,11 +71,46 @@ pub struct SiteConfig {
     pub offline_numbers_from: u32,
 }
 
+/// An authority present on the site (police, Kela, …). Several services may belong to one
+/// (e.g. police permits and police licences); staff are scoped to an authority. Same shape
+/// as a service id, which is also its default.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct AuthorityId(String);
+
+impl AuthorityId {
+    /// Validates `s` as ids in topics are validated (1–64 of `a-z 0-9 - _`).
+    pub fn new(s: impl Into<String>) -> Result<AuthorityId, aula_protocol::IdError> {
+        let s = s.into();
+        // The same rules as a service id, since it defaults to one.
+        ServiceId::new(s.clone()).map_err(|e| aula_protocol::IdError { kind: "authority id", ..e })?;
+        Ok(AuthorityId(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&ServiceId> for AuthorityId {
+    fn from(s: &ServiceId) -> Self {
+        AuthorityId(s.as_str().to_owned())
+    }
+}
+
+impl fmt::Display for AuthorityId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// One service (authority's walk-in queue).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceConfig {
     pub id: ServiceId,
     pub name: Localized,
+    /// The authority it belongs to (config `authority_id`, default the service id).
+    pub authority_id: AuthorityId,
     pub authority: Localized,
     /// 1–3 uppercase letters, unique on the site.
     pub prefix: String,
@@ -140,6 +177,17 @@ impl SiteConfig {
     /// The service whose numbers carry `prefix`.
     pub fn service_by_prefix(&self, prefix: &str) -> Option<&ServiceConfig> {
         self.services.iter().find(|s| s.prefix == prefix)
+    }
+
+    /// The services of `authority`, in config order (empty for an unknown authority).
+    pub fn services_of(&self, authority: &AuthorityId) -> Vec<ServiceId> {
+        self.services.iter().filter(|s| &s.authority_id == authority).map(|s| s.id.clone()).collect()
+    }
+
+    /// The counters configured for at least one service of `authority`, in config order.
+    pub fn counters_of(&self, authority: &AuthorityId) -> Vec<CounterId> {
+        let services = self.services_of(authority);
+        self.counters.iter().filter(|c| c.services.iter().any(|s| services.contains(s))).map(|c| c.id.clone()).collect()
     }
 }
 
@@ -228,6 +276,8 @@ pub struct RawService {
     pub name: BTreeMap<String, String>,
     #[serde(default)]
     pub authority: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub authority_id: Option<String>,
     pub prefix: String,
     #[serde(default = "yes")]
     pub walk_in: bool,
@@ -401,6 +451,11 @@ impl RawSite {
                 Some(a) => c.localized(&format!("{key}.authority"), a)?,
                 None => name.clone(),
             };
+            let authority_id = match &s.authority_id {
+                Some(a) => AuthorityId::new(a.clone())
+                    .map_err(|e| c.bad(format!("{key}.authority_id"), e.expected, format!("{a:?}")))?,
+                None => AuthorityId::from(&id),
+            };
             let mut exceptions = holidays.clone();
             // A service's own exception wins over a site holiday (e.g. an emergency-permit
             // desk that opens on a holiday).
@@ -412,6 +467,7 @@ impl RawSite {
             services.push(ServiceConfig {
                 id,
                 name,
+                authority_id,
                 authority,
                 prefix: s.prefix.clone(),
                 walk_in: s.walk_in,

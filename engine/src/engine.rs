@@ -1,5 +1,11 @@
 //! The engine: validated operations on the state, each recorded in the log before it
-//! counts. See the crate doc for the rules (counters, transfers, lanes).
+//! counts. See the crate doc for the rules (counters, transfers, lanes). The staff console's
+//! operations and views (sessions, breaks, park/resume, returns, reservations, today's
+//! presence, the waiting list) are in [`console`].
+
+mod console;
+
+pub use console::{StaffCounterView, WaitingState, WaitingTicket};
 
 use std::path::Path;
 
@@ -14,8 +20,8 @@ use crate::appointments::{ImportSummary, normalize_code, parse_ics};
 use crate::config::{CounterConfig, ServiceConfig, SiteConfig};
 use crate::error::{EngineError, StoreError};
 use crate::event::{Event, EventKind, Issued};
-use crate::hours::local_date;
-use crate::lanes::next_for;
+use crate::hours::{ServiceHours, local_date};
+use crate::lanes::{next_for, next_reserved};
 use crate::state::{State, number_key, prefix_key};
 use crate::store::Store;
 use crate::ticket::Ticket;
@@ -189,6 +195,12 @@ impl Engine {
         self.site.service(service).ok_or_else(|| Rejection::UnknownService { service: service.to_string() })
     }
 
+    /// A service's hours as they stand: configured, with today's presence (and any other
+    /// day staff changed) laid over them. Everything that asks "open?" asks this.
+    pub fn hours_of<'a>(&'a self, svc: &'a ServiceConfig) -> ServiceHours<'a> {
+        svc.hours.with_changes(self.state.presence.get(&svc.id))
+    }
+
     /// The next free online number of `prefix` on `day` (skips numbers used offline).
     fn next_number(&self, prefix: &str, day: NaiveDate) -> TicketNumber {
         let mut seq = 1;
@@ -254,11 +266,12 @@ impl Engine {
             return Err(Rejection::AppointmentsOnly { service: service.clone() });
         }
         let day = self.today(now);
-        if !svc.hours.open_on(day) {
+        let hours = self.hours_of(svc);
+        if !hours.open_on(day) {
             return Err(Rejection::NotToday { service: service.clone() });
         }
-        if !svc.hours.open_at(tz, now) {
-            return Err(Rejection::Closed { service: service.clone(), opens_next: svc.hours.opens_next(tz, now) });
+        if !hours.open_at(tz, now) {
+            return Err(Rejection::Closed { service: service.clone(), opens_next: hours.opens_next(tz, now) });
         }
         let lane = self.walk_in_lane(&needs);
         let number = self.next_number(&svc.prefix, day);
@@ -406,7 +419,21 @@ impl Engine {
     }
 
     fn illegal(t: &Ticket, action: Action) -> EngineError {
-        EngineError::IllegalTransition { id: t.id, number: t.number.clone(), state: t.state(), action }
+        EngineError::IllegalTransition {
+            id: t.id,
+            number: t.number.clone(),
+            state: t.state(),
+            phase: t.phase.name(),
+            action,
+        }
+    }
+
+    /// Refuses calling (and resuming, and another break) while the counter is on a break.
+    fn not_on_break(&self, counter: &CounterId) -> Result<(), EngineError> {
+        match self.state.counters.get(counter).and_then(|c| c.on_break) {
+            Some(b) => Err(EngineError::OnBreak { counter: counter.clone(), reason: b.reason, since: b.since }),
+            None => Ok(()),
+        }
     }
 
     /// What must happen to the counter's current ticket before it can call another:
@@ -436,10 +463,26 @@ impl Engine {
         }
     }
 
-    /// Calls the next ticket to `counter` from `services` (empty = the counter's configured
-    /// services), by the lane rules of [`crate::lanes`]. A ticket the counter is serving is
+    /// The services `counter` calls from when none are named: its open session's, else its
+    /// configured ones (a counter never opened works as before sessions existed).
+    pub fn serving_now(&self, counter: &CounterId) -> Result<Vec<ServiceId>, EngineError> {
+        Ok(self.counter_serves(self.counter_cfg(counter)?).to_vec())
+    }
+
+    /// See [`Engine::serving_now`].
+    fn counter_serves<'a>(&'a self, cfg: &'a CounterConfig) -> &'a [ServiceId] {
+        match self.state.counters.get(&cfg.id).and_then(|c| c.session.as_ref()) {
+            Some(s) => &s.services,
+            None => &cfg.services,
+        }
+    }
+
+    /// Calls the next ticket to `counter`: first a ticket reserved for it (of `services`, if
+    /// named), then from `services` (empty = its session's services, else its configured
+    /// ones) by the lane rules of [`crate::lanes`]. A ticket the counter is serving is
     /// finished first; a called ticket past the no-show window becomes a no-show; a called
-    /// ticket within the window makes this fail with [`EngineError::CounterBusy`].
+    /// ticket within the window makes this fail with [`EngineError::CounterBusy`]; a counter
+    /// on a break calls nobody ([`EngineError::OnBreak`]).
     pub fn call_next(
         &mut self,
         counter: &CounterId,
@@ -447,14 +490,16 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<CallEvent, EngineError> {
         let cfg = self.counter_cfg(counter)?;
-        let services: Vec<ServiceId> = if services.is_empty() { cfg.services.clone() } else { services.to_vec() };
+        let named = !services.is_empty();
+        let services: Vec<ServiceId> = if named { services.to_vec() } else { self.counter_serves(cfg).to_vec() };
+        self.not_on_break(counter)?;
         let clear = self.clear_counter(counter, now)?;
-        let next = next_for(&self.state, &services, self.site.walk_ins_per_appointment, now).ok_or_else(|| {
-            EngineError::NothingWaiting {
+        let next = next_reserved(&self.state, counter, named.then_some(&services[..]))
+            .or_else(|| next_for(&self.state, &services, self.site.walk_ins_per_appointment, now))
+            .ok_or_else(|| EngineError::NothingWaiting {
                 counter: counter.clone(),
                 services: services.iter().map(ServiceId::as_str).collect::<Vec<_>>().join(", "),
-            }
-        })?;
+            })?;
         let mut kinds: Vec<EventKind> = clear.into_iter().collect();
         kinds.push(EventKind::Called { ticket: next, counter: counter.clone() });
         self.write(now, kinds)?;
@@ -475,7 +520,8 @@ impl Engine {
     }
 
     /// Calls a specific waiting number out of order (same counter rules as
-    /// [`Engine::call_next`]).
+    /// [`Engine::call_next`]). A ticket reserved for another counter is refused
+    /// ([`EngineError::ReservedForOther`]): transfer it here first.
     pub fn call_number(
         &mut self,
         counter: &CounterId,
@@ -483,8 +529,12 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<CallEvent, EngineError> {
         self.counter_cfg(counter)?;
+        self.not_on_break(counter)?;
         let t = self.find(&TicketRef::Number(number.clone()), now)?;
         t.phase.call(counter, now).map_err(|_| Self::illegal(t, Action::Call))?;
+        if let Some(other) = t.reserved_for.as_ref().filter(|c| *c != counter) {
+            return Err(EngineError::ReservedForOther { number: t.number.clone(), counter: other.clone() });
+        }
         let id = t.id;
         let clear = self.clear_counter(counter, now)?;
         let mut kinds: Vec<EventKind> = clear.into_iter().collect();
@@ -503,6 +553,7 @@ impl Engine {
             Action::Start => t.phase.start(now).is_ok(),
             Action::Finish => t.phase.finish(now).is_ok(),
             Action::NoShow => t.phase.no_show(now).is_ok(),
+            Action::Park => t.phase.park(now).is_ok(),
             _ => false,
         };
         if ok { Ok(t.id) } else { Err(Self::illegal(t, action)) }
@@ -584,23 +635,40 @@ impl Engine {
         self.write(now, vec![EventKind::Cancelled { ticket, reason: CancelReason::Staff }])
     }
 
-    /// How an open ticket ends when its day is over.
+    /// How an open ticket ends when its day is over. A parked ticket ends as served: its
+    /// service had started, and the customer may have left with what they came for.
     fn closing_event(t: &Ticket) -> Option<EventKind> {
         match t.phase {
             Phase::Waiting => Some(EventKind::Cancelled { ticket: t.id, reason: CancelReason::DayClosed }),
             Phase::Called { .. } => Some(EventKind::NoShow { ticket: t.id }),
-            Phase::Serving { .. } => Some(EventKind::Finished { ticket: t.id }),
+            Phase::Serving { .. } | Phase::Parked { .. } => Some(EventKind::Finished { ticket: t.id }),
             _ => None,
         }
     }
 
+    /// Ends the breaks and sessions of counters for which `stale` holds (after the tickets'
+    /// closing events, so a closed counter holds nothing).
+    fn closing_counters(&self, stale: impl Fn(DateTime<Utc>) -> bool) -> Vec<EventKind> {
+        let mut kinds = Vec::new();
+        for (id, c) in &self.state.counters {
+            if c.on_break.is_some_and(|b| stale(b.since)) {
+                kinds.push(EventKind::BreakEnded { counter: id.clone() });
+            }
+            if c.session.as_ref().is_some_and(|s| stale(s.since)) {
+                kinds.push(EventKind::CounterClosed { counter: id.clone() });
+            }
+        }
+        kinds
+    }
+
     /// Timers: called tickets past the no-show window become no-shows; open tickets of an
-    /// earlier service day are closed (rollover). Returns the tickets changed. A store
-    /// failure is logged and retried on the next tick.
+    /// earlier service day are closed (rollover), and so are breaks and counter sessions
+    /// begun on an earlier day. Returns the tickets changed. A store failure is logged and
+    /// retried on the next tick.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<TicketId> {
         let today = self.today(now);
         let window = self.site.no_show_after;
-        let kinds: Vec<EventKind> = self
+        let mut kinds: Vec<EventKind> = self
             .state
             .open
             .iter()
@@ -615,6 +683,8 @@ impl Engine {
                 }
             })
             .collect();
+        let tz = self.site.time_zone;
+        kinds.extend(self.closing_counters(|since| local_date(tz, since) < today));
         self.write_all(kinds, now)
     }
 
@@ -641,15 +711,17 @@ impl Engine {
     }
 
     /// Closes the service day now: every open ticket ends (waiting → cancelled, called →
-    /// no-show, serving → served). Returns the tickets changed.
+    /// no-show, serving or parked → served), breaks end and counters close. Returns the
+    /// tickets changed.
     pub fn close_day(&mut self, now: DateTime<Utc>) -> Result<Vec<TicketId>, EngineError> {
-        let kinds: Vec<EventKind> = self
+        let mut kinds: Vec<EventKind> = self
             .state
             .open
             .iter()
             .filter_map(|id| self.state.tickets.get(id))
             .filter_map(Self::closing_event)
             .collect();
+        kinds.extend(self.closing_counters(|_| true));
         let ids = kinds
             .iter()
             .filter_map(|k| match k {
@@ -712,35 +784,52 @@ impl Engine {
         (ahead, wait)
     }
 
-    /// The inputs of the estimate for `service` now; see [`crate::wait`].
+    /// The inputs of the estimate for `service` now; see [`crate::wait`] (which counters
+    /// count as staffed is decided there, in "Staffed counters").
     pub fn wait_inputs(&self, service: &ServiceId, ahead: u32, now: DateTime<Utc>) -> Option<WaitInputs> {
         let svc = self.site.service(service)?;
         let tz = self.site.time_zone;
-        // Counters serving this service, each shared among the services it serves that have
-        // customers now. Counters active in the last hour count; if none is, all configured
-        // ones do (start of the day).
-        let recent = |c: &CounterConfig| {
-            self.state
+        let state_of = |c: &CounterConfig| self.state.counters.get(&c.id);
+        let on_break = |c: &CounterConfig| state_of(c).is_some_and(|s| s.on_break.is_some());
+        let counted: Vec<&CounterConfig> = if self.state.counters.values().any(|s| s.session.is_some()) {
+            // Sessions in use: exactly the open counters whose session includes the service.
+            self.site
                 .counters
-                .get(&c.id)
-                .is_some_and(|s| s.current.is_some() || s.last_active.is_some_and(|a| now - a < TimeDelta::hours(1)))
+                .iter()
+                .filter(|c| state_of(c).and_then(|s| s.session.as_ref()).is_some_and(|s| s.services.contains(service)))
+                .filter(|c| !on_break(c))
+                .collect()
+        } else {
+            // No sessions: counters active in the last hour count; if none is, all configured
+            // ones do (start of the day).
+            let recent = |c: &CounterConfig| {
+                state_of(c).is_some_and(|s| {
+                    s.current.is_some() || s.last_active.is_some_and(|a| now - a < TimeDelta::hours(1))
+                })
+            };
+            let serving: Vec<&CounterConfig> =
+                self.site.counters.iter().filter(|c| c.services.contains(service)).collect();
+            let active: Vec<&CounterConfig> = serving.iter().copied().filter(|c| recent(c)).collect();
+            let mut counted = if active.is_empty() { serving } else { active };
+            counted.retain(|c| !on_break(c));
+            counted
         };
-        let serving: Vec<&CounterConfig> = self.site.counters.iter().filter(|c| c.services.contains(service)).collect();
-        let active: Vec<&CounterConfig> = serving.iter().copied().filter(|c| recent(c)).collect();
-        let counted = if active.is_empty() { serving } else { active };
+        // Each counted counter is shared among the services it serves that have customers now.
         let share = |c: &CounterConfig| {
-            let busy = c
-                .services
+            let busy = self
+                .counter_serves(c)
                 .iter()
                 .filter(|s| {
                     *s == service
-                        || (self.state.waiting(s) > 0 && self.site.service(s).is_some_and(|x| x.hours.open_at(tz, now)))
+                        || (self.state.waiting(s) > 0
+                            && self.site.service(s).is_some_and(|x| self.hours_of(x).open_at(tz, now)))
                 })
                 .count()
                 .max(1);
             1.0 / busy as f64
         };
-        let counters: f64 = counted.iter().map(|c| share(c)).sum();
+        // `+ 0.0`: an empty float sum is -0.0, which would print as "-0" wherever it is shown.
+        let counters: f64 = counted.iter().map(|c| share(c)).sum::<f64>() + 0.0;
         let at_counters = self
             .state
             .counters
@@ -763,6 +852,7 @@ impl Engine {
     pub fn ticket_progress(&self, id: TicketId, now: DateTime<Utc>) -> Option<(u32, Option<WaitRange>)> {
         let t = self.state.tickets.get(&id)?;
         match t.phase {
+            Phase::Waiting if t.reserved_for.is_some() => Some(self.reserved_progress(t)),
             Phase::Waiting => {
                 let ahead = match (t.lane, t.booked_at) {
                     (Lane::Appointment, Some(b)) => self.ahead_of_appointment(&t.service, b).saturating_sub(1),
@@ -770,12 +860,16 @@ impl Engine {
                 };
                 Some((ahead, self.wait_for(&t.service, ahead, now)))
             }
-            Phase::Called { .. } | Phase::Serving { .. } => Some((0, Some(WaitRange { low_min: 0, high_min: 0 }))),
+            Phase::Called { .. } | Phase::Serving { .. } | Phase::Parked { .. } => {
+                Some((0, Some(WaitRange { low_min: 0, high_min: 0 })))
+            }
             _ => None,
         }
     }
 
-    /// What the queue wall and the kiosk show.
+    /// What the queue wall and the kiosk show. Staff-only facts stay out: a counter on a
+    /// break or with a parked customer shows no current number, exactly as an idle one;
+    /// reserved tickets count as waiting for their service.
     pub fn queue_state(&self, now: DateTime<Utc>) -> QueueState {
         let tz = self.site.time_zone;
         let day = self.today(now);
@@ -784,18 +878,21 @@ impl Engine {
             .services
             .iter()
             .map(|s| {
-                let open_now = s.hours.open_at(tz, now);
+                // Today's presence as staff set it: an absent authority is not open today,
+                // so kiosks do not offer it.
+                let hours = self.hours_of(s);
+                let open_now = hours.open_at(tz, now);
                 let waiting = self.state.waiting(&s.id) as u32;
                 ServiceView {
                     id: s.id.clone(),
                     name: s.name.clone(),
                     authority: s.authority.clone(),
                     prefix: s.prefix.clone(),
-                    open_today: s.hours.open_on(day),
+                    open_today: hours.open_on(day),
                     open_now,
                     walk_in: s.walk_in,
-                    hours_today: s.hours.spans_on(day).to_vec(),
-                    opens_next: if open_now { None } else { s.hours.opens_next(tz, now) },
+                    hours_today: hours.spans_on(day).to_vec(),
+                    opens_next: if open_now { None } else { hours.opens_next(tz, now) },
                     waiting,
                     wait: if open_now && s.walk_in {
                         self.wait_for(&s.id, self.ahead_of(&s.id, Lane::WalkIn, now, now), now)

@@ -2,9 +2,13 @@
 //! counters), what the store can fail at, and configuration errors that name the file, the key
 //! and what was expected.
 
+use std::fmt;
+
 use aula_protocol::{CounterId, ServiceId, TicketId, TicketNumber, TicketState};
+use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
+use crate::counters::BreakReason;
 use crate::ticket::Action;
 
 /// A site configuration that cannot be used: the workspace's one config error.
@@ -23,9 +27,10 @@ pub enum StoreError {
 #[derive(Debug, Error)]
 pub enum EngineError {
     /// The ticket's state does not allow the action (e.g. finishing a ticket that was never
-    /// started).
-    #[error("ticket {number} ({id}) is {state:?}: cannot {action}")]
-    IllegalTransition { id: TicketId, number: TicketNumber, state: TicketState, action: Action },
+    /// started). `state` is the wire state; `phase` the engine's exact one (a parked ticket
+    /// is `Serving` on the wire and `Parked` here), which is what the message says.
+    #[error("ticket {number} ({id}) is {phase}: cannot {action}")]
+    IllegalTransition { id: TicketId, number: TicketNumber, state: TicketState, phase: &'static str, action: Action },
     #[error("unknown counter {0}")]
     UnknownCounter(CounterId),
     #[error("unknown service {0}")]
@@ -47,6 +52,40 @@ pub enum EngineError {
     /// The transfer target is the ticket's own service.
     #[error("ticket {number} is already in {service}")]
     SameService { number: TicketNumber, service: ServiceId },
+    /// A session needs at least one service.
+    #[error("counter {counter}: choose at least one of its services ({serves})")]
+    NoServices { counter: CounterId, serves: String },
+    /// The counter is not configured for the service (sessions choose among the configured
+    /// ones; a ticket is reserved only for a counter that serves its service).
+    #[error("counter {counter} does not serve {service} (it serves {serves})")]
+    NotServedHere { counter: CounterId, service: ServiceId, serves: String },
+    /// Closing a counter that has no session.
+    #[error("counter {counter} is not open")]
+    CounterNotOpen { counter: CounterId },
+    /// The counter still holds tickets (called, in service or parked) that must be dealt
+    /// with first; `held` names each.
+    #[error("counter {counter} cannot {action}: it still holds {}", Held::list(held))]
+    CounterHolds { counter: CounterId, action: &'static str, held: Vec<Held> },
+    /// The counter is on a break: it calls nobody and starts no other break.
+    #[error("counter {counter} is on a break ({reason}) since {since}: end the break first")]
+    OnBreak { counter: CounterId, reason: BreakReason, since: DateTime<Utc> },
+    #[error("counter {counter} is not on a break")]
+    NotOnBreak { counter: CounterId },
+    /// Only today's no-shows go back to the queue.
+    #[error("ticket {number} is from {day}: only today's no-shows can go back to the queue")]
+    NotToday { number: TicketNumber, day: NaiveDate },
+    /// Resuming a ticket parked at another counter (`counter`, where it must resume).
+    #[error("ticket {number} is parked at counter {counter}: resume it there")]
+    ParkedElsewhere { number: TicketNumber, counter: CounterId },
+    /// The ticket already waits for, or is called to, that counter.
+    #[error("ticket {number} is already at counter {counter}")]
+    SameCounter { number: TicketNumber, counter: CounterId },
+    /// Another counter tried to call a ticket reserved for `counter`.
+    #[error("ticket {number} waits for counter {counter}: transfer it to this counter to call it here")]
+    ReservedForOther { number: TicketNumber, counter: CounterId },
+    /// Today's presence could not be set.
+    #[error("presence of {service}: {message}")]
+    BadPresence { service: ServiceId, message: String },
     /// An iCalendar feed could not be read at all.
     #[error("calendar feed: {0}")]
     Ics(String),
@@ -56,6 +95,26 @@ pub enum EngineError {
     /// from the log.
     #[error("internal error (rolled back): {0}")]
     Panicked(String),
+}
+
+/// A ticket a counter still holds, as a refusal names it: `V004 (parked)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub number: TicketNumber,
+    /// The engine's phase name, lower case (`called`, `serving`, `parked`).
+    pub phase: &'static str,
+}
+
+impl Held {
+    fn list(held: &[Held]) -> String {
+        held.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl fmt::Display for Held {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.number, self.phase)
+    }
 }
 
 impl From<rusqlite::Error> for EngineError {

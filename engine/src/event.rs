@@ -1,12 +1,18 @@
 //! What the log records: one [`Event`] per change. Events are facts in the past tense and
 //! carry everything replay needs (the number, the day, the queue time), so the state derived
 //! from them does not depend on the configuration in force when they are replayed.
+//!
+//! Codes are stable: a code is never reused or re-encoded, so a database written by any
+//! earlier version replays. Codes 1–10 are the original ticket life; 11–20 the staff console
+//! (sessions, breaks, outcomes, park/resume, returns, reservations, today's presence).
 
 use aula_protocol::{CounterId, DeviceId, Lane, MessageId, Needs, ServiceId, TicketId, TicketNumber, WaitRange};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::appointments::Booking;
-use crate::ticket::CancelReason;
+use crate::counters::BreakReason;
+use crate::hours::Presence;
+use crate::ticket::{CancelReason, Outcome};
 
 /// One entry of the log.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +75,51 @@ pub enum EventKind {
         request: MessageId,
         device: DeviceId,
     },
+    /// Staff signed in to `counter` serving `services` now (a subset of its configured ones);
+    /// on an open counter, a change of services.
+    CounterOpened {
+        counter: CounterId,
+        services: Vec<ServiceId>,
+    },
+    /// Staff signed out of `counter`; tickets reserved for it go back to their lines.
+    CounterClosed {
+        counter: CounterId,
+    },
+    BreakStarted {
+        counter: CounterId,
+        reason: BreakReason,
+    },
+    BreakEnded {
+        counter: CounterId,
+    },
+    /// Finished with a known outcome (plain [`EventKind::Finished`] leaves it unknown).
+    FinishedWith {
+        ticket: TicketId,
+        outcome: Outcome,
+    },
+    /// A no-show of today back to Waiting with its original place in line.
+    Returned {
+        ticket: TicketId,
+    },
+    /// The ticket in service was put aside at its counter.
+    Parked {
+        ticket: TicketId,
+    },
+    /// A parked ticket back in service at the counter it was parked at.
+    Resumed {
+        ticket: TicketId,
+    },
+    /// A waiting or called ticket now waits for `counter` only.
+    Reserved {
+        ticket: TicketId,
+        counter: CounterId,
+    },
+    /// Which hours `service` keeps on `day` (site-local), set by staff on the day.
+    PresenceSet {
+        service: ServiceId,
+        day: NaiveDate,
+        presence: Presence,
+    },
 }
 
 impl EventKind {
@@ -85,6 +136,16 @@ impl EventKind {
             EventKind::Transferred { .. } => 8,
             EventKind::Booked(_) => 9,
             EventKind::Help { .. } => 10,
+            EventKind::CounterOpened { .. } => 11,
+            EventKind::CounterClosed { .. } => 12,
+            EventKind::BreakStarted { .. } => 13,
+            EventKind::BreakEnded { .. } => 14,
+            EventKind::FinishedWith { .. } => 15,
+            EventKind::Returned { .. } => 16,
+            EventKind::Parked { .. } => 17,
+            EventKind::Resumed { .. } => 18,
+            EventKind::Reserved { .. } => 19,
+            EventKind::PresenceSet { .. } => 20,
         }
     }
 }

@@ -2,12 +2,46 @@
 //! the questions the lobby asks of them: open on a date, open at an instant, next opening.
 //! Hours are site-local wall-clock times; instants are UTC and converted with the site's
 //! time zone, so daylight-saving changes in `Europe/Helsinki` are handled by chrono-tz.
+//!
+//! On the day, staff may change an authority's presence ([`Presence`]: absent today, or
+//! other hours). The configured [`Hours`] stay the plan; [`ServiceHours`] lays the days staff
+//! changed over it and answers the same questions, so every caller that asks "open now?"
+//! through it sees the change at once.
 
 use std::collections::BTreeMap;
 
 use aula_protocol::Span;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// An authority's presence on one day, as staff set it on the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// Back to the configured hours (undoes an earlier change).
+    AsPlanned,
+    /// Not serving walk-in customers that day: kiosks do not offer it.
+    Absent,
+    /// That day's hours replaced (ordered, not overlapping, at least one span).
+    Hours(Vec<Span>),
+}
+
+/// Checks spans as the config does: each opens before it closes, in order, not overlapping.
+pub fn check_spans(spans: &[Span]) -> Result<(), String> {
+    if spans.is_empty() {
+        return Err("no spans: say Absent for a day without walk-in service".into());
+    }
+    for (i, s) in spans.iter().enumerate() {
+        if s.open >= s.close {
+            return Err(format!("span {} opens at {} but closes at {}", i + 1, s.open, s.close));
+        }
+        if i > 0 && s.open < spans[i - 1].close {
+            return Err(format!("span {} starts before span {} ends", i + 1, i));
+        }
+    }
+    Ok(())
+}
 
 /// Weekly opening spans (index 0 = Monday) with dated exceptions that replace a day's spans
 /// (an empty list = closed that day).
@@ -30,21 +64,65 @@ impl Hours {
         }
     }
 
+    /// These hours with the days staff changed (`changed`: date → that day's spans, empty =
+    /// absent) laid over them.
+    pub fn with_changes<'a>(&'a self, changed: Option<&'a BTreeMap<NaiveDate, Vec<Span>>>) -> ServiceHours<'a> {
+        ServiceHours { planned: self, changed }
+    }
+
     pub fn open_on(&self, date: NaiveDate) -> bool {
-        !self.spans_on(date).is_empty()
+        self.with_changes(None).open_on(date)
     }
 
     /// Open at this instant: some span of the local day has `open <= t < close` (so a
     /// service closing at 16:00 is open at 15:59:59 and closed at 16:00).
+    pub fn open_at(&self, tz: Tz, now: DateTime<Utc>) -> bool {
+        self.with_changes(None).open_at(tz, now)
+    }
+
+    /// The next opening strictly after `now` (None if closed now and for a year ahead).
+    /// If open now, this is the next span start after the current one, which is what
+    /// a "closed: opens at" line wants only when closed: callers check [`Hours::open_at`].
+    pub fn opens_next(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.with_changes(None).opens_next(tz, now)
+    }
+
+    /// Closing time of the span open at `now`, if any.
+    pub fn closes_at(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.with_changes(None).closes_at(tz, now)
+    }
+}
+
+/// A service's hours as they stand: the plan with the days staff changed laid over it.
+/// One implementation of the questions for both, so planned and changed hours cannot answer
+/// differently.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceHours<'a> {
+    pub planned: &'a Hours,
+    pub changed: Option<&'a BTreeMap<NaiveDate, Vec<Span>>>,
+}
+
+impl<'a> ServiceHours<'a> {
+    /// Spans of `date`: staff's change for that day if any, else the plan.
+    pub fn spans_on(&self, date: NaiveDate) -> &'a [Span] {
+        match self.changed.and_then(|c| c.get(&date)) {
+            Some(spans) => spans,
+            None => self.planned.spans_on(date),
+        }
+    }
+
+    pub fn open_on(&self, date: NaiveDate) -> bool {
+        !self.spans_on(date).is_empty()
+    }
+
+    /// See [`Hours::open_at`].
     pub fn open_at(&self, tz: Tz, now: DateTime<Utc>) -> bool {
         let local = now.with_timezone(&tz);
         let t = local.time();
         self.spans_on(local.date_naive()).iter().any(|s| s.open <= t && t < s.close)
     }
 
-    /// The next opening strictly after `now` (None if closed now and for a year ahead).
-    /// If open now, this is the next span start after the current one, which is what
-    /// a "closed: opens at" line wants only when closed: callers check [`Hours::open_at`].
+    /// See [`Hours::opens_next`].
     pub fn opens_next(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let today = now.with_timezone(&tz).date_naive();
         for date in today.iter_days().take(LOOKAHEAD_DAYS as usize) {
@@ -58,7 +136,7 @@ impl Hours {
         None
     }
 
-    /// Closing time of the span open at `now`, if any.
+    /// See [`Hours::closes_at`].
     pub fn closes_at(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let local = now.with_timezone(&tz);
         let t = local.time();

@@ -8,6 +8,9 @@
 //! Key types: [`SiteConfig`] (the validated `[site]` table), [`Engine`] (operations),
 //! [`Ticket`] with its state machine [`Phase`], [`Event`] (what the log stores), [`State`]
 //! (what replaying it gives), and [`sim::simulate_day`] (a busy day, for accuracy figures).
+//! The staff console's side: counter [`Session`]s and [`Break`]s (`counters`), [`Outcome`],
+//! today's [`Presence`] of an authority, and the staff views [`WaitingTicket`] and
+//! [`StaffCounterView`] (operations in `engine/console.rs`).
 //!
 //! ```
 //! use aula_engine::{Engine, SiteConfig};
@@ -43,6 +46,15 @@
 //! engine.finish(&counter, now + chrono::TimeDelta::minutes(6)).unwrap();
 //! assert_eq!(engine.ticket(ticket.id).unwrap().state(), TicketState::Served);
 //!
+//! // The staff console: sign in serving vero, see the line, finish with an outcome.
+//! engine.open_counter(&counter, &[vero.clone()], now).unwrap();
+//! engine.issue_ticket(MessageId::new(), &vero, Needs::default(), now).unwrap();
+//! let line = engine.waiting_list(&[vero.clone()], now);
+//! assert_eq!(line[0].number.to_string(), "V002");
+//! engine.call_next(&counter, &[], now).unwrap();
+//! engine.start(&counter, now).unwrap();
+//! engine.finish_with(&counter, aula_engine::Outcome::Done, now + chrono::TimeDelta::minutes(4)).unwrap();
+//!
 //! // The state is always what replaying the log gives.
 //! assert_eq!(engine.state(), &aula_engine::replay(engine.read_log().unwrap()));
 //! ```
@@ -70,7 +82,51 @@
 //! - **Day end**: [`Engine::tick`] closes tickets of earlier days (waiting → cancelled,
 //!   called → no-show, serving → served); [`Engine::close_day`] does it on demand. Every
 //!   ticket reaches exactly one final state.
-//! - **Wait estimate**: see the formula in [`wait`].
+//! - **Wait estimate**: see the formula in [`wait`], and which counters count as staffed
+//!   (sessions, breaks) in its "Staffed counters".
+//! - **Counter sessions** ([`Engine::open_counter`], [`Engine::close_counter`]): staff sign
+//!   in serving a non-empty subset of the counter's configured services (stored in config
+//!   order; the same set again logs nothing; on an open counter it changes the services);
+//!   "call next" with no services named then serves those. A counter never opened works as
+//!   before (its configured services), and calling never needs a session. Closing is refused
+//!   while the counter holds a called, serving or parked ticket (the refusal names each); it
+//!   ends a break in progress; tickets reserved for the counter go back to their service's
+//!   line at their original place. The rollover closes sessions and breaks begun on an
+//!   earlier day, [`Engine::close_day`] all of them.
+//! - **Breaks** ([`Engine::start_break`]): a reason from [`BreakReason`], for reports only
+//!   ([`Engine::break_figures`]: count and minutes per counter and reason, on the day the
+//!   break began). On a break a counter calls nobody (next or by number) and resumes nobody;
+//!   a break cannot start with a ticket called or in service (a parked one may wait). The
+//!   wall never shows a break: the counter shows no number, as an idle one does.
+//! - **Outcome** ([`Engine::finish_with`]): Done, Pending or Elsewhere, kept on the ticket
+//!   and logged with its own code; a plain finish, the call-next auto-finish and the day
+//!   end leave it unknown.
+//! - **Park and resume** ([`Engine::park`], [`Engine::resume`]): the ticket in service is
+//!   set aside and the counter is free to call others; it resumes only at the same counter,
+//!   when that counter has nothing called or in service and is not on a break. Parked time
+//!   is left out of the service time and the counter occupancy. At day end a parked ticket
+//!   closes as **served** (its service had started; the customer may have left with what
+//!   they came for). On the wire it is `serving`: the protocol has no parked state yet.
+//! - **A no-show comes back** ([`Engine::return_no_show`]): a no-show of today goes back to
+//!   Waiting in its lane with its **original** queue time, counted on the ticket as
+//!   returned; refused for other states and earlier days. Its next stint at a counter is
+//!   timed from its new call. "Every ticket reaches exactly one final state" counts a
+//!   return as undoing the no-show.
+//! - **Transfer to a counter** ([`Engine::transfer_to_counter`]): a waiting or called
+//!   ticket keeps its ticket, number, service, lane and queue time and waits for that
+//!   counter only: the counter takes reserved tickets before its lines (priority first,
+//!   then queue time; only of the named services when "call next" names some); no other
+//!   counter calls it, not even by number. The counter must be configured for the ticket's
+//!   service (else move it to the right service first). On the wall it waits for its
+//!   service. A reserved call does not move the lane balance.
+//! - **Today's presence** ([`Engine::set_presence`]): absent, other hours, or as planned,
+//!   for a service on today or a later day; laid over the configured hours wherever hours
+//!   are asked ([`Engine::hours_of`]: queue state, issuing, the estimate). Tickets already
+//!   waiting stay (staff move or cancel them); checking in a booking is not affected.
+//! - **What staff see** ([`Engine::waiting_list`], [`Engine::counter_view`]): number,
+//!   service, lane, queue and booked times, needs flags, state, reservation; the list in the
+//!   order "call next" takes tickets, then called, parked and today's no-shows. The engine
+//!   holds no personal data, and breaks and parked tickets never reach [`Engine::queue_state`].
 //! - **Idempotency**: issue, offline issue and check-in answer a repeated request id with the
 //!   first answer and store nothing new; [`Engine::seen_before`] gives the hub the same for
 //!   any other message.
@@ -79,6 +135,7 @@
 
 pub mod appointments;
 pub mod config;
+pub mod counters;
 mod engine;
 pub mod error;
 pub mod event;
@@ -91,11 +148,12 @@ pub mod ticket;
 pub mod wait;
 
 pub use appointments::{Booking, ImportSummary};
-pub use config::{CounterConfig, ServiceConfig, SiteConfig};
-pub use engine::{Engine, TicketRef, replay};
-pub use error::{ConfigError, EngineError, StoreError};
+pub use config::{AuthorityId, CounterConfig, ServiceConfig, SiteConfig};
+pub use counters::{Break, BreakFigures, BreakReason, Session};
+pub use engine::{Engine, StaffCounterView, TicketRef, WaitingState, WaitingTicket, replay};
+pub use error::{ConfigError, EngineError, Held, StoreError};
 pub use event::{Event, EventKind, Issued};
-pub use hours::Hours;
+pub use hours::{Hours, Presence, ServiceHours};
 pub use sim::{SimOptions, SimReport, simulate_day};
 pub use state::State;
-pub use ticket::{Action, CancelReason, Phase, Ticket};
+pub use ticket::{Action, CancelReason, Outcome, Phase, Ticket};

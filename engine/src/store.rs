@@ -6,6 +6,30 @@
 //! the rest (varints, raw 16-byte UUIDs, length-prefixed strings). JSON would be 3–5× larger
 //! and slower to decode, and replaying a million events must stay well under two seconds.
 //!
+//! Event codes (the `kind` column), stable forever; a new fact gets a new code and old
+//! bodies keep their encoding, so every database ever written still replays:
+//!
+//! | code | event | body after the code byte |
+//! |---|---|---|
+//! | 1 | Issued | ticket (see `put_issued`) |
+//! | 2 | Called | ticket id, counter |
+//! | 3, 4, 5, 6 | Recalled, Started, Finished (outcome unknown), NoShow | ticket id |
+//! | 7 | Cancelled | ticket id, reason (0 staff, 1 day closed) |
+//! | 8 | Transferred | old ticket id, new ticket |
+//! | 9 | Booked | code, uid, service, start, cancelled |
+//! | 10 | Help | request id, device |
+//! | 11 | CounterOpened | counter, services (count, then each) |
+//! | 12 | CounterClosed | counter |
+//! | 13 | BreakStarted | counter, reason (0 lunch, 1 short, 2 meeting, 3 other) |
+//! | 14 | BreakEnded | counter |
+//! | 15 | FinishedWith | ticket id, outcome (0 done, 1 pending, 2 elsewhere) |
+//! | 16, 17, 18 | Returned (no-show back to the queue), Parked, Resumed | ticket id |
+//! | 19 | Reserved | ticket id, counter |
+//! | 20 | PresenceSet | service, day, 0 as planned / 1 absent / 2 hours + spans |
+//!
+//! Reports count served tickets as codes 5 and 15, no-shows as 6 minus returns (16).
+//! The new codes decode strictly (an unknown enum byte is a corrupt record, not a guess).
+//!
 //! Durability: WAL with `synchronous=FULL`. A ticket number handed to a customer must not
 //! vanish in a power cut (the same number would be issued again). FULL costs one fsync per
 //! commit; the hub amortises it by grouping many operations in one transaction
@@ -14,15 +38,19 @@
 
 use std::path::Path;
 
-use aula_protocol::{CounterId, DeviceId, Lane, Lang, MessageId, Needs, ServiceId, TicketId, TicketNumber, WaitRange};
-use chrono::{DateTime, NaiveDate, Utc};
+use aula_protocol::{
+    CounterId, DeviceId, Lane, Lang, MessageId, Needs, ServiceId, Span, TicketId, TicketNumber, WaitRange,
+};
+use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
 use rusqlite::{Connection, params};
 use uuid::Uuid;
 
 use crate::appointments::Booking;
+use crate::counters::BreakReason;
 use crate::error::StoreError;
 use crate::event::{Event, EventKind, Issued};
-use crate::ticket::CancelReason;
+use crate::hours::Presence;
+use crate::ticket::{CancelReason, Outcome};
 
 /// The SQLite database of one engine.
 pub struct Store {
@@ -233,7 +261,7 @@ fn put_issued(out: &mut Vec<u8>, i: &Issued) {
         | (i.wait.is_some() as u8) << 5;
     out.push(flags);
     put_str(out, i.needs.interpreter.as_ref().map_or("", |l| l.as_str()));
-    put_i64(out, i.day.num_days_from_ce() as i64);
+    put_day(out, i.day);
     put_time(out, i.queued_at);
     put_opt_time(out, i.booked_at);
     put_str(out, i.booking.as_deref().unwrap_or(""));
@@ -245,6 +273,33 @@ fn put_issued(out: &mut Vec<u8>, i: &Issued) {
 }
 
 use chrono::Datelike;
+
+fn put_day(out: &mut Vec<u8>, day: NaiveDate) {
+    put_i64(out, day.num_days_from_ce() as i64);
+}
+
+fn put_clock(out: &mut Vec<u8>, t: NaiveTime) {
+    // Seconds and nanoseconds apart: "24:00" is stored as 23:59:59.999999999.
+    put_u64(out, t.num_seconds_from_midnight() as u64);
+    put_u64(out, t.nanosecond() as u64);
+}
+
+fn break_code(r: BreakReason) -> u8 {
+    match r {
+        BreakReason::Lunch => 0,
+        BreakReason::Short => 1,
+        BreakReason::Meeting => 2,
+        BreakReason::Other => 3,
+    }
+}
+
+fn outcome_code(o: Outcome) -> u8 {
+    match o {
+        Outcome::Done => 0,
+        Outcome::Pending => 1,
+        Outcome::Elsewhere => 2,
+    }
+}
 
 /// Encodes an event's body (everything but `at` and the kind code, which have columns; the
 /// kind code is repeated as the first byte so a body decodes on its own).
@@ -259,7 +314,10 @@ pub fn encode(kind: &EventKind, out: &mut Vec<u8>) {
         EventKind::Recalled { ticket }
         | EventKind::Started { ticket }
         | EventKind::Finished { ticket }
-        | EventKind::NoShow { ticket } => put_uuid(out, &ticket.0),
+        | EventKind::NoShow { ticket }
+        | EventKind::Returned { ticket }
+        | EventKind::Parked { ticket }
+        | EventKind::Resumed { ticket } => put_uuid(out, &ticket.0),
         EventKind::Cancelled { ticket, reason } => {
             put_uuid(out, &ticket.0);
             out.push(match reason {
@@ -281,6 +339,42 @@ pub fn encode(kind: &EventKind, out: &mut Vec<u8>) {
         EventKind::Help { request, device } => {
             put_uuid(out, &request.0);
             put_str(out, device.as_str());
+        }
+        EventKind::CounterOpened { counter, services } => {
+            put_str(out, counter.as_str());
+            put_u64(out, services.len() as u64);
+            for s in services {
+                put_str(out, s.as_str());
+            }
+        }
+        EventKind::CounterClosed { counter } | EventKind::BreakEnded { counter } => put_str(out, counter.as_str()),
+        EventKind::BreakStarted { counter, reason } => {
+            put_str(out, counter.as_str());
+            out.push(break_code(*reason));
+        }
+        EventKind::FinishedWith { ticket, outcome } => {
+            put_uuid(out, &ticket.0);
+            out.push(outcome_code(*outcome));
+        }
+        EventKind::Reserved { ticket, counter } => {
+            put_uuid(out, &ticket.0);
+            put_str(out, counter.as_str());
+        }
+        EventKind::PresenceSet { service, day, presence } => {
+            put_str(out, service.as_str());
+            put_day(out, *day);
+            match presence {
+                Presence::AsPlanned => out.push(0),
+                Presence::Absent => out.push(1),
+                Presence::Hours(spans) => {
+                    out.push(2);
+                    put_u64(out, spans.len() as u64);
+                    for s in spans {
+                        put_clock(out, s.open);
+                        put_clock(out, s.close);
+                    }
+                }
+            }
         }
     }
 }
@@ -343,6 +437,64 @@ impl<'a> Reader<'a> {
         Ok(from_nanos(self.i64()?))
     }
 
+    fn day(&mut self) -> Result<NaiveDate, String> {
+        NaiveDate::from_num_days_from_ce_opt(self.i64()? as i32).ok_or_else(|| "bad day".into())
+    }
+
+    fn clock(&mut self) -> Result<NaiveTime, String> {
+        let secs = u32::try_from(self.u64()?).map_err(|_| "bad time of day")?;
+        let nanos = u32::try_from(self.u64()?).map_err(|_| "bad time of day")?;
+        NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos).ok_or_else(|| "bad time of day".into())
+    }
+
+    fn counter(&mut self) -> Result<CounterId, String> {
+        CounterId::new(self.str()?).map_err(|e| e.to_string())
+    }
+
+    fn service(&mut self) -> Result<ServiceId, String> {
+        ServiceId::new(self.str()?).map_err(|e| e.to_string())
+    }
+
+    fn break_reason(&mut self) -> Result<BreakReason, String> {
+        Ok(match self.byte()? {
+            0 => BreakReason::Lunch,
+            1 => BreakReason::Short,
+            2 => BreakReason::Meeting,
+            3 => BreakReason::Other,
+            x => return Err(format!("bad break reason {x}")),
+        })
+    }
+
+    fn outcome(&mut self) -> Result<Outcome, String> {
+        Ok(match self.byte()? {
+            0 => Outcome::Done,
+            1 => Outcome::Pending,
+            2 => Outcome::Elsewhere,
+            x => return Err(format!("bad outcome {x}")),
+        })
+    }
+
+    fn presence(&mut self) -> Result<Presence, String> {
+        Ok(match self.byte()? {
+            0 => Presence::AsPlanned,
+            1 => Presence::Absent,
+            2 => {
+                let n = self.u64()?;
+                // Each span is at least 4 bytes: a count larger than the body is corrupt, and
+                // must not reserve memory for it.
+                if n > self.buf.len() as u64 {
+                    return Err(format!("{n} spans in a {}-byte body", self.buf.len()));
+                }
+                let mut spans = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    spans.push(Span { open: self.clock()?, close: self.clock()? });
+                }
+                Presence::Hours(spans)
+            }
+            x => return Err(format!("bad presence {x}")),
+        })
+    }
+
     fn opt_time(&mut self) -> Result<Option<DateTime<Utc>>, String> {
         Ok(if self.byte()? == 1 { Some(self.time()?) } else { None })
     }
@@ -362,7 +514,7 @@ impl<'a> Reader<'a> {
         };
         let interp = self.str()?;
         let interpreter = if interp.is_empty() { None } else { Some(Lang::new(interp).map_err(|e| e.to_string())?) };
-        let day = NaiveDate::from_num_days_from_ce_opt(self.i64()? as i32).ok_or("bad day")?;
+        let day = self.day()?;
         let queued_at = self.time()?;
         let booked_at = self.opt_time()?;
         let booking = self.str()?;
@@ -423,6 +575,37 @@ pub fn decode(body: &[u8]) -> Result<EventKind, String> {
         10 => {
             let request = MessageId(r.uuid()?);
             EventKind::Help { request, device: DeviceId::new(r.str()?).map_err(|e| e.to_string())? }
+        }
+        11 => {
+            let counter = r.counter()?;
+            let n = r.u64()?;
+            if n > r.buf.len() as u64 {
+                return Err(format!("{n} services in a {}-byte body", r.buf.len()));
+            }
+            let services = (0..n).map(|_| r.service()).collect::<Result<_, _>>()?;
+            EventKind::CounterOpened { counter, services }
+        }
+        12 => EventKind::CounterClosed { counter: r.counter()? },
+        13 => {
+            let counter = r.counter()?;
+            EventKind::BreakStarted { counter, reason: r.break_reason()? }
+        }
+        14 => EventKind::BreakEnded { counter: r.counter()? },
+        15 => {
+            let ticket = r.ticket()?;
+            EventKind::FinishedWith { ticket, outcome: r.outcome()? }
+        }
+        16 => EventKind::Returned { ticket: r.ticket()? },
+        17 => EventKind::Parked { ticket: r.ticket()? },
+        18 => EventKind::Resumed { ticket: r.ticket()? },
+        19 => {
+            let ticket = r.ticket()?;
+            EventKind::Reserved { ticket, counter: r.counter()? }
+        }
+        20 => {
+            let service = r.service()?;
+            let day = r.day()?;
+            EventKind::PresenceSet { service, day, presence: r.presence()? }
         }
         x => return Err(format!("unknown event kind {x}")),
     };

@@ -23,6 +23,21 @@
 //! Example: 10 ahead, 2 counters busy, μ = 6 min, σ = 4.8 (the prior's spread) →
 //! `d = 10.5`, `W = 31.5` min, shown as 21–42.
 //!
+//! ## Staffed counters
+//! Which counters make up `c` for a service:
+//! * once **any** counter has an open session, exactly the open counters whose session
+//!   includes the service; a counter calling without a session then does not count (the site
+//!   has told the engine who is staffed, and a counter closed a minute ago must not count as
+//!   staffed for the next hour);
+//! * with no session anywhere (a site not using the console, or before anyone signed in),
+//!   the counters configured for the service that were active in the last hour (a call,
+//!   start or finish), or all of them if none was;
+//! * either way, minus counters **on a break**: all of them on a break gives `c = 0` and no
+//!   estimate.
+//!
+//! A counter's share (`1/k`) counts the services it serves *now*: its session's, else its
+//! configured ones; "has customers" uses today's presence ([`crate::hours::ServiceHours`]).
+//!
 //! Measured on simulated busy days ([`crate::sim`], 5 seeds × 1,500 visits): the real wait
 //! fell inside the range shown for 87 % of tickets and within ±3 min of its middle for 87 %
 //! (target 80 %); on a harder day with desks sized for 95 % load (mean wait 8.5 min, p90
