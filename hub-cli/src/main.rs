@@ -10,7 +10,6 @@ use anyhow::Context;
 use aula_hub::config::HubConfig;
 use aula_hub_cli::args::{Cli, Command, CounterCmd, DeviceCmd, DropboxCmd, QueueCmd, TicketCmd, render_wall};
 use aula_protocol::Lang;
-use aula_web::client::HubClient;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -83,7 +82,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Counter { action } => counter(action).await?,
         Command::Ticket { action } => match action {
             TicketCmd::Issue { service, hub } => {
-                let t = HubClient::new(&hub.hub).issue(service).await?;
+                let t = hub.client().issue(service).await?;
                 println!(
                     "{} ({}), {} ahead, follow: {}",
                     t.number,
@@ -93,22 +92,22 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             TicketCmd::Transfer { ticket, service, hub } => {
-                let t = HubClient::new(&hub.hub).transfer(&ticket, service).await?;
+                let t = hub.client().transfer(&ticket, service).await?;
                 println!("{ticket} → {} ({}), {} ahead", t.number, t.service, t.people_ahead);
             }
             TicketCmd::Cancel { ticket, hub } => {
-                HubClient::new(&hub.hub).cancel(&ticket).await?;
+                hub.client().cancel(&ticket).await?;
                 println!("{ticket} cancelled");
             }
         },
         Command::Queue { action: QueueCmd::Show { hub, lang } } => {
             let lang = Lang::new(lang).context("--lang")?;
-            let qs = HubClient::new(&hub.hub).queue().await?;
+            let qs = hub.client().queue().await?;
             print!("{}", render_wall(&qs, &lang));
         }
         Command::Dropbox { action } => dropbox(action).await?,
         Command::Device { action: DeviceCmd::List { hub } } => {
-            for d in HubClient::new(&hub.hub).devices().await? {
+            for d in hub.client().devices().await? {
                 let state = match d.online() {
                     Some(true) => "online",
                     Some(false) => "offline",
@@ -122,11 +121,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Device { action: DeviceCmd::Send { device, command, survey, hub } } => {
             let cmd = command.command(survey.as_deref()).context("--survey")?;
-            let sent = HubClient::new(&hub.hub).send_command(&device, &cmd).await?;
+            let sent = hub.client().send_command(&device, &cmd).await?;
             println!("{device}: {cmd:?} sent (id {}); the outcome arrives as its command_result event", sent.id);
         }
+        Command::Staff { action } => aula_hub_cli::staff::run(action, &mut std::io::stdout())?,
         Command::Alerts { hub } => {
-            let v = HubClient::new(&hub.hub).alerts().await?;
+            let v = hub.client().alerts().await?;
             if v.active.is_empty() {
                 println!("no active alerts");
             }
@@ -151,7 +151,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 async fn dropbox(action: DropboxCmd) -> anyhow::Result<()> {
     match action {
         DropboxCmd::Emptied { box_id, label, hub } => {
-            let e = HubClient::new(&hub.hub).dropbox_emptied(&box_id, label).await?;
+            let e = hub.client().dropbox_emptied(&box_id, label).await?;
             println!(
                 "{}: emptied by staff{} at {}",
                 e.box_id,
@@ -160,7 +160,7 @@ async fn dropbox(action: DropboxCmd) -> anyhow::Result<()> {
             );
         }
         DropboxCmd::Ledger { box_id, date, hub } => {
-            let d = HubClient::new(&hub.hub).dropbox_ledger(&box_id, date.as_deref()).await?;
+            let d = hub.client().dropbox_ledger(&box_id, date.as_deref()).await?;
             let received: Vec<String> = d.documents_received_at.iter().map(|t| t.to_rfc3339()).collect();
             println!("{} {}: {} deposits; documents received at {}", d.box_id, d.date, d.deposits, received.join(", "));
             for e in &d.emptyings {
@@ -185,24 +185,24 @@ async fn counter(action: CounterCmd) -> anyhow::Result<()> {
     let print_call = |c: aula_protocol::CallEvent| println!("{} → counter {} ({:?})", c.number, c.counter, c.kind);
     match action {
         CounterCmd::Call { c, service, number } => {
-            let api = HubClient::new(&c.hub.hub);
+            let api = c.hub.client();
             let call = match number {
                 Some(n) => api.call_number(&c.counter, n.parse().map_err(anyhow::Error::msg)?).await?,
                 None => api.call_next(&c.counter, service).await?,
             };
             print_call(call);
         }
-        CounterCmd::Recall(c) => print_call(HubClient::new(&c.hub.hub).recall(&c.counter).await?),
+        CounterCmd::Recall(c) => print_call(c.hub.client().recall(&c.counter).await?),
         CounterCmd::Start(c) => {
-            HubClient::new(&c.hub.hub).counter_action(&c.counter, "start").await?;
+            c.hub.client().counter_action(&c.counter, "start").await?;
             println!("counter {}: serving", c.counter);
         }
         CounterCmd::Finish(c) => {
-            HubClient::new(&c.hub.hub).counter_action(&c.counter, "finish").await?;
+            c.hub.client().counter_action(&c.counter, "finish").await?;
             println!("counter {}: finished", c.counter);
         }
         CounterCmd::NoShow(c) => {
-            HubClient::new(&c.hub.hub).counter_action(&c.counter, "no-show").await?;
+            c.hub.client().counter_action(&c.counter, "no-show").await?;
             println!("counter {}: no-show", c.counter);
         }
     }

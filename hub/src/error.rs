@@ -17,4 +17,10 @@ pub enum HubError {
     Store(#[from] StoreError),
     #[error("{0}")]
     NotFound(String),
+    /// The step does not fit the current state (already acknowledged, already resolved).
+    #[error("{0}")]
+    Conflict(String),
+    /// Input that cannot be used, saying what was expected.
+    #[error("{0}")]
+    Invalid(String),
 }

@@ -13,14 +13,17 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 use tokio::sync::mpsc;
 
-use crate::changes::{Change, Changes};
+use crate::changes::{Change, Changes, LiveFeed};
 use crate::clock::Clock;
 use crate::config::HubConfig;
 use crate::devices::Devices;
 use crate::facility::Facility;
 use crate::feedback::Feedback;
+use crate::help::Help;
+use crate::messages::Messages;
 use crate::notify::Notify;
 use crate::queue::Queue;
+use crate::staff::Staff;
 use crate::stats::Stats;
 use crate::store::{DeviceMsg, Ingest, Store, StoreError};
 
@@ -48,6 +51,11 @@ pub struct Hub {
     pub feedback: Arc<Feedback>,
     pub facility: Arc<Facility>,
     pub notify: Arc<Notify>,
+    pub staff: Arc<Staff>,
+    pub help: Arc<Help>,
+    pub messages: Arc<Messages>,
+    /// What the console's live pages hear.
+    pub live: Arc<LiveFeed>,
     /// The site store (device messages and the domains' tables).
     pub store: Arc<Store>,
     pub stats: Arc<Stats>,
@@ -79,13 +87,14 @@ impl Hub {
         engine: Engine,
         store: Arc<Store>,
     ) -> Result<(Hub, mpsc::UnboundedReceiver<Change>), StoreError> {
-        let (changes, rx) = Changes::channel();
+        // Live event ids start at the start time, so ids from before a restart are older.
         let clock = config.clock;
+        let (changes, rx, live) = Changes::channel(clock.now().timestamp_millis().max(1) as u64);
         let stats = Arc::new(Stats::default());
         let topics = Topics::new(config.site.id.clone());
         let queue = Arc::new(Queue::new(engine, changes.clone(), clock, stats.clone(), config.public_url.clone()));
         let surveys = config.feedback.surveys.iter().map(|s| s.id.clone()).collect();
-        let devices = Arc::new(Devices::new(store.clone(), changes, surveys)?);
+        let devices = Arc::new(Devices::new(store.clone(), changes.clone(), surveys)?);
         let feedback = Arc::new(Feedback::new(config.feedback.clone(), store.clone())?);
         let notify = Arc::new(Notify::new(config.facility.notify.clone(), store.clone())?);
         let facility = Arc::new(Facility::new(
@@ -94,14 +103,29 @@ impl Hub {
             store.clone(),
             notify.clone(),
             devices.last_heard()?,
+            changes.clone(),
             clock.now(),
         )?);
+        let staff = Arc::new(Staff::new(store.clone(), config.staff.clone())?);
+        let help = Arc::new(Help::new(
+            config.help.clone(),
+            config.site.id.to_string(),
+            store.clone(),
+            staff.clone(),
+            notify.clone(),
+            changes.clone(),
+        )?);
+        let messages = Arc::new(Messages::new(store.clone(), changes)?);
         let hub = Hub {
             queue,
             devices,
             feedback,
             facility,
             notify,
+            staff,
+            help,
+            messages,
+            live,
             store,
             stats,
             topics,
@@ -130,8 +154,8 @@ impl Hub {
     }
 
     /// The domains that add rows to the ingest transaction, in order.
-    fn ingest_hooks(&self) -> [&dyn Ingest; 3] {
-        [&*self.devices, &*self.feedback, &*self.facility]
+    fn ingest_hooks(&self) -> [&dyn Ingest; 4] {
+        [&*self.devices, &*self.feedback, &*self.facility, &*self.help]
     }
 
     /// Stores device messages once each, with every domain's rows (registry, feedback
@@ -143,10 +167,14 @@ impl Hub {
     }
 
     /// The timers of every domain (no-show windows and day rollover; lid, overdue and
-    /// silent alerts); called once a second. True if the queue changed.
+    /// silent alerts; help escalation); called once a second. True if the queue changed.
     pub fn tick(&self) -> bool {
-        if let Err(e) = self.facility.tick(self.now()) {
+        let now = self.now();
+        if let Err(e) = self.facility.tick(now) {
             tracing::error!(error = %e, "storing facility alerts failed; retrying on the next tick");
+        }
+        if let Err(e) = self.help.tick(now) {
+            tracing::error!(error = %e, "escalating help requests failed; retrying on the next tick");
         }
         self.queue.tick()
     }

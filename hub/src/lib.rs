@@ -17,6 +17,9 @@
 //! - [`feedback`]: surveys, answers → report tables, figures, CSV.
 //! - [`facility`]: the drop-box ledger and the alerts.
 //! - [`notify`]: the persisted outbound queue and webhook delivery.
+//! - [`staff`]: accounts, sessions, tokens, roles and the audit log.
+//! - [`help`]: help requests from kiosks and help buttons to the advisors.
+//! - [`messages`]: the advisor's notes to a counter about a ticket.
 //!
 //! The core: [`store`] (the site store, which knows no domain: domains add their rows to the
 //! ingest transaction through [`store::Ingest`]), [`config`], [`mqtt`] (intake, publisher,
@@ -43,11 +46,14 @@ pub mod devices;
 pub mod error;
 pub mod facility;
 pub mod feedback;
+pub mod help;
 pub mod hub;
+pub mod messages;
 pub mod mqtt;
 pub mod notify;
 pub mod queue;
 pub mod service;
+pub mod staff;
 pub mod stats;
 pub mod store;
 #[doc(hidden)]

@@ -467,6 +467,8 @@ impl Kiosk {
                 }
                 Rejection::BadRequest { .. } => (ProblemKind::BadRequest, String::new(), 0, String::new()),
                 Rejection::Internal { .. } => (ProblemKind::Internal, String::new(), 0, String::new()),
+                // Never a problem screen: the flow shows the help page's "go to the desk".
+                Rejection::NoAdvisor => (ProblemKind::Internal, String::new(), 0, String::new()),
             },
         };
         a.set_problem(kind);

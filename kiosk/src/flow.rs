@@ -507,6 +507,8 @@ impl Flow {
                 Screen::Ticket(Box::new(view))
             }
             ReplyResult::HelpComing => Screen::Help(HelpState::Coming),
+            // Help is stored but nobody is signed in to come: say where to go.
+            ReplyResult::Rejected(aula_protocol::Rejection::NoAdvisor) => Screen::Help(HelpState::GoToDesk),
             ReplyResult::Rejected(r) => Screen::Problem(Problem::Rejected(r)),
         };
     }

@@ -189,6 +189,9 @@ fn replies_map_to_screens() {
         (r(Rejection::UnknownBooking), Screen::Problem(Problem::Rejected(Rejection::UnknownBooking))),
         (r(Rejection::BookingCancelled), Screen::Problem(Problem::Rejected(Rejection::BookingCancelled))),
         (ReplyResult::HelpComing, Screen::Help(HelpState::Coming)),
+        // Stored at the hub but no advisor is signed in: the customer is sent to the desk,
+        // never told that someone is coming.
+        (r(Rejection::NoAdvisor), Screen::Help(HelpState::GoToDesk)),
     ];
     for (reply, expected) in cases {
         let mut f = F::new();

@@ -161,6 +161,9 @@ pub enum Rejection {
     AlreadyCheckedIn {
         number: TicketNumber,
     },
+    /// "I need help": stored, but no advisor is signed in to come; the kiosk tells the
+    /// customer where to go instead.
+    NoAdvisor,
     /// The request itself was malformed (should not happen with a correct device).
     BadRequest {
         message: String,

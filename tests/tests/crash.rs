@@ -56,12 +56,18 @@ async fn hub_killed_mid_traffic_comes_back_with_exactly_its_log() {
     let stop = Arc::new(AtomicBool::new(false));
     let counter = {
         let http = hub.http.clone();
+        let token = hub.token_for("/api/counters").to_owned();
         let stop = stop.clone();
         tokio::spawn(async move {
             let c = reqwest::Client::new();
             while !stop.load(Ordering::SeqCst) {
                 for path in ["call-next", "start", "finish"] {
-                    let _ = c.post(format!("{http}/api/counters/1/{path}")).json(&serde_json::json!({})).send().await;
+                    let _ = c
+                        .post(format!("{http}/api/counters/1/{path}"))
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({}))
+                        .send()
+                        .await;
                 }
                 tokio::time::sleep(Duration::from_millis(30)).await;
             }

@@ -29,6 +29,8 @@ pub struct HubProcess {
     exe: PathBuf,
     config: PathBuf,
     child: Option<Child>,
+    /// API tokens by role name (see [`make_tokens`]).
+    tokens: std::collections::HashMap<&'static str, String>,
 }
 
 impl HubProcess {
@@ -53,8 +55,15 @@ impl HubProcess {
             ),
         )
         .unwrap();
-        let mut h =
-            HubProcess { http: format!("http://127.0.0.1:{http_port}"), db, exe: exe.into(), config, child: None };
+        let tokens = make_tokens(&db);
+        let mut h = HubProcess {
+            http: format!("http://127.0.0.1:{http_port}"),
+            db,
+            exe: exe.into(),
+            config,
+            child: None,
+            tokens,
+        };
         h.restart();
         h
     }
@@ -81,12 +90,42 @@ impl HubProcess {
         }
     }
 
+    /// The token of the role that may use `path` (every staff endpoint needs one).
+    pub fn token_for(&self, path: &str) -> &str {
+        let role = if path.starts_with("/api/feedback") {
+            "coordinator"
+        } else if path.starts_with("/api/counters") {
+            "counter"
+        } else if path.starts_with("/api/queue") || path.starts_with("/api/tickets") {
+            "advisor"
+        } else {
+            "facility"
+        };
+        &self.tokens[role]
+    }
+
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        reqwest::get(format!("{}{path}", self.http)).await.unwrap().error_for_status().unwrap().json().await.unwrap()
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.http))
+            .bearer_auth(self.token_for(path))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
-        reqwest::Client::new().post(format!("{}{path}", self.http)).json(&body).send().await.unwrap()
+        reqwest::Client::new()
+            .post(format!("{}{path}", self.http))
+            .bearer_auth(self.token_for(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Rows in the hub's device-message store (stored once per envelope id).
@@ -95,6 +134,24 @@ impl HubProcess {
         let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
         conn.query_row("SELECT COUNT(*) FROM messages WHERE kind = ?1", [kind], |r| r.get::<_, i64>(0)).unwrap() as u64
     }
+}
+
+/// API tokens for the roles the tests act as, made in the hub's database before it starts:
+/// facility host, service advisor, site coordinator and vero's counter expert.
+fn make_tokens(db: &Path) -> std::collections::HashMap<&'static str, String> {
+    use aula_hub::staff::{Role, Staff, StaffConfig};
+    let store = aula_hub::store::Store::open(&db.with_file_name("hub-devices.db")).unwrap();
+    let staff = Staff::new(std::sync::Arc::new(store), StaffConfig::default()).unwrap();
+    let now = chrono::Utc::now();
+    [
+        ("facility", Role::Facility),
+        ("advisor", Role::Advisor),
+        ("coordinator", Role::Coordinator { authority: None }),
+        ("counter", Role::Counter { authority: "vero".into() }),
+    ]
+    .into_iter()
+    .map(|(name, role)| (name, staff.add_token(&format!("e2e-{name}"), &role, now).unwrap()))
+    .collect()
 }
 
 impl Drop for HubProcess {

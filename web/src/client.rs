@@ -35,6 +35,8 @@ impl ClientError {
 pub struct HubClient {
     base: String,
     http: reqwest::Client,
+    /// An API token (`aula-hub staff token add`); every staff endpoint needs one.
+    token: Option<String>,
 }
 
 impl HubClient {
@@ -43,10 +45,20 @@ impl HubClient {
             .timeout(std::time::Duration::from_secs(10))
             .build()
             .expect("reqwest client with defaults builds");
-        HubClient { base: base.trim_end_matches('/').to_owned(), http }
+        HubClient { base: base.trim_end_matches('/').to_owned(), http, token: None }
+    }
+
+    /// Sends `token` as `Authorization: Bearer …` with every request.
+    pub fn with_token(mut self, token: Option<&str>) -> HubClient {
+        self.token = token.map(str::to_owned);
+        self
     }
 
     async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, ClientError> {
+        let req = match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
         let resp = req
             .send()
             .await

@@ -17,6 +17,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use axum::Extension;
+
+use crate::actions;
+use crate::auth::Staff;
 use crate::error::{Failure, bad_request, json_body};
 
 type S = State<Arc<Hub>>;
@@ -25,18 +29,20 @@ pub fn routes() -> Router<Arc<Hub>> {
     Router::new().route("/api/devices", get(devices)).route("/api/devices/{id}/command", post(device_command))
 }
 
-async fn devices(State(hub): S) -> Result<Response, Failure> {
+async fn devices(State(hub): S, Extension(staff): Extension<Staff>) -> Result<Response, Failure> {
+    staff.require(&hub, aula_hub::staff::Permission::SeeDevices)?;
     Ok(Json(hub.devices.list().map_err(HubError::from)?).into_response())
 }
 
 async fn device_command(
     State(hub): S,
+    Extension(staff): Extension<Staff>,
     Path(id): Path<String>,
     body: Result<Json<Command>, JsonRejection>,
 ) -> Result<Response, Failure> {
     let device = DeviceId::new(&id).map_err(|e| bad_request(e.to_string()))?;
     let cmd = json_body(body)?;
-    let id = hub.devices.send_command(&device, cmd)?;
+    let id = actions::send_command(&hub, &staff, &device, cmd)?;
     Ok((StatusCode::ACCEPTED, Json(CommandSent { ok: true, id })).into_response())
 }
 

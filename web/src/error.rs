@@ -67,6 +67,8 @@ impl From<HubError> for Failure {
             HubError::Rejected(r) => rejection(r),
             HubError::Store(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, "store", msg),
             HubError::NotFound(m) => fail(StatusCode::NOT_FOUND, "not_found", m),
+            HubError::Conflict(m) => fail(StatusCode::CONFLICT, "conflict", m),
+            HubError::Invalid(m) => fail(StatusCode::BAD_REQUEST, "bad_request", m),
         }
     }
 }
@@ -97,6 +99,7 @@ pub fn describe(r: &Rejection) -> String {
         Rejection::TooEarly { booked_at, opens_at } => format!("booked for {booked_at}; check-in opens {opens_at}"),
         Rejection::TooLate { booked_at } => format!("booked for {booked_at}; too late to check in"),
         Rejection::AlreadyCheckedIn { number } => format!("already checked in as {number}"),
+        Rejection::NoAdvisor => "no advisor is signed in".into(),
         Rejection::BadRequest { message } | Rejection::Internal { message } => message.clone(),
     }
 }

@@ -23,10 +23,14 @@ use serde::{Deserialize, Serialize};
 use aula_hub::Hub;
 use aula_hub::facility::ledger::DailyLedger;
 
+use aula_hub::staff::Permission;
+use axum::Extension;
+
+use crate::actions;
+use crate::auth::Staff;
 use crate::error::{Failure, fail};
 
 /// Longest desk/role label accepted for a staff emptying.
-pub const MAX_LABEL: usize = 40;
 
 pub fn routes() -> Router<Arc<Hub>> {
     Router::new()
@@ -52,21 +56,13 @@ pub struct EmptiedBody {
 
 async fn emptied(
     State(hub): State<Arc<Hub>>,
+    Extension(staff): Extension<Staff>,
     Path(id): Path<String>,
     body: Result<Option<Json<EmptiedBody>>, JsonRejection>,
 ) -> Result<Response, Failure> {
     let body = body.map_err(|e| fail(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
-    let label = body.and_then(|Json(b)| b.label).map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
-    if let Some(l) = &label
-        && (l.chars().count() > MAX_LABEL || l.chars().any(char::is_control))
-    {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("label: expected a desk or role of at most {MAX_LABEL} characters, such as \"info desk\""),
-        ));
-    }
-    let entry = hub.facility.staff_emptied(&box_id(&id)?, label, hub.now())?;
+    let label = body.and_then(|Json(b)| b.label);
+    let entry = actions::dropbox_emptied(&hub, &staff, &box_id(&id)?, label)?;
     Ok((StatusCode::CREATED, Json(entry)).into_response())
 }
 
@@ -78,9 +74,11 @@ pub struct LedgerQuery {
 
 async fn ledger(
     State(hub): State<Arc<Hub>>,
+    Extension(staff): Extension<Staff>,
     Path(id): Path<String>,
     Query(q): Query<LedgerQuery>,
 ) -> Result<Response, Failure> {
+    staff.require(&hub, Permission::DropBox)?;
     let date = match q.date.as_deref() {
         None | Some("") => hub.queue.site_today(),
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
@@ -123,12 +121,15 @@ pub fn csv(day: &DailyLedger) -> String {
     out
 }
 
-async fn alerts(State(hub): State<Arc<Hub>>) -> Result<Response, Failure> {
+async fn alerts(State(hub): State<Arc<Hub>>, Extension(staff): Extension<Staff>) -> Result<Response, Failure> {
+    staff.require(&hub, Permission::SeeDevices)?;
     Ok(Json(hub.facility.alerts()?).into_response())
 }
 
-async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], crate::metrics::render(&hub)).into_response()
+async fn metrics(State(hub): State<Arc<Hub>>, Extension(staff): Extension<Staff>) -> Result<Response, Failure> {
+    staff.require(&hub, Permission::SeeDevices)?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], crate::metrics::render(&hub))
+        .into_response())
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@ use aula_hub::feedback::{
     figures::{self, RawQuery},
 };
 
+use aula_hub::staff::Permission;
+use axum::Extension;
+
+use crate::auth::{Staff, forbidden};
 use crate::error::{Failure, fail, store};
 
 type S = State<Arc<Hub>>;
@@ -50,9 +54,39 @@ fn bad(message: String) -> Failure {
     fail(StatusCode::BAD_REQUEST, "bad_request", message)
 }
 
-fn query(q: Result<Query<RawQuery>, QueryRejection>) -> Result<figures::Query, Failure> {
+/// Parses the query and keeps it inside the caller's reports: the whole site for site-wide
+/// coordinators and admins; an authority's coordinator only its own services (the `service`
+/// parameter defaults to its one service, and any other is refused).
+fn query(hub: &Hub, staff: &Staff, q: Result<Query<RawQuery>, QueryRejection>) -> Result<figures::Query, Failure> {
     let Query(raw) = q.map_err(|e| bad(e.body_text()))?;
-    raw.parse().map_err(bad)
+    let mut q = raw.parse().map_err(bad)?;
+    let site = hub.queue.site_config();
+    if staff.principal.may(&site, Permission::SeeReports(None)) {
+        return Ok(q);
+    }
+    let Some(authority) = staff.principal.role.authority().map(str::to_owned) else {
+        return Err(forbidden(&staff.principal, Permission::SeeReports(None)));
+    };
+    let mine: Vec<_> = site
+        .services
+        .iter()
+        .filter(|s| aula_hub::staff::roles::authority_of(&site, &s.id) == authority)
+        .map(|s| s.id.clone())
+        .collect();
+    match &q.service {
+        Some(s) if mine.contains(s) => {}
+        Some(s) => {
+            let a = aula_hub::staff::roles::authority_of(&site, s).to_owned();
+            return Err(forbidden(&staff.principal, Permission::SeeReports(Some(&a))));
+        }
+        None if mine.len() == 1 => q.service = Some(mine[0].clone()),
+        None => {
+            let list: Vec<&str> = mine.iter().map(|s| s.as_str()).collect();
+            return Err(bad(format!("service: expected one of your services ({})", list.join(", "))));
+        }
+    }
+    staff.require(hub, Permission::SeeReports(Some(&authority)))?;
+    Ok(q)
 }
 
 fn csv_response(name: &str, body: String) -> Response {
@@ -70,13 +104,21 @@ fn compute(hub: &Hub, q: &figures::Query) -> Result<figures::Figures, Failure> {
     hub.feedback.figures(q).map_err(store)
 }
 
-async fn figures_json(State(hub): S, q: Result<Query<RawQuery>, QueryRejection>) -> Result<Response, Failure> {
-    let q = query(q)?;
+async fn figures_json(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    q: Result<Query<RawQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    let q = query(&hub, &staff, q)?;
     Ok(Json(compute(&hub, &q)?).into_response())
 }
 
-async fn figures_csv(State(hub): S, q: Result<Query<RawQuery>, QueryRejection>) -> Result<Response, Failure> {
-    let q = query(q)?;
+async fn figures_csv(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    q: Result<Query<RawQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    let q = query(&hub, &staff, q)?;
     let f = compute(&hub, &q)?;
     Ok(csv_response(&format!("feedback-{}-{}.csv", q.from, q.to), csv::figures(&f)))
 }
@@ -85,22 +127,35 @@ fn comment_list(hub: &Hub, q: &figures::Query) -> Result<Vec<figures::Comment>, 
     hub.feedback.comments(q).map_err(store)
 }
 
-async fn comments_json(State(hub): S, q: Result<Query<RawQuery>, QueryRejection>) -> Result<Response, Failure> {
-    let q = query(q)?;
+async fn comments_json(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    q: Result<Query<RawQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    let q = query(&hub, &staff, q)?;
     Ok(Json(comment_list(&hub, &q)?).into_response())
 }
 
-async fn comments_csv(State(hub): S, q: Result<Query<RawQuery>, QueryRejection>) -> Result<Response, Failure> {
-    let q = query(q)?;
+async fn comments_csv(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    q: Result<Query<RawQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    let q = query(&hub, &staff, q)?;
     let list = comment_list(&hub, &q)?;
     Ok(csv_response(&format!("feedback-comments-{}-{}.csv", q.from, q.to), csv::comments(&list)))
 }
 
-async fn rejects(State(hub): S, q: Result<Query<RawQuery>, QueryRejection>) -> Result<Response, Failure> {
-    let q = query(q)?;
+async fn rejects(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    q: Result<Query<RawQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    let q = query(&hub, &staff, q)?;
     Ok(Json(hub.feedback.rejects(&q).map_err(store)?).into_response())
 }
 
 async fn surveys(State(hub): S) -> Response {
+    // The survey questions are public (every kiosk shows them); any staff member may read.
     Json(hub.feedback.surveys()).into_response()
 }

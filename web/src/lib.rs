@@ -19,13 +19,17 @@
 //! # Ok(()) }
 //! ```
 
+pub mod actions;
+pub mod auth;
 pub mod client;
+pub mod console;
 pub mod devices;
 pub mod error;
 pub mod facility;
 pub mod feedback;
 pub mod follow;
 pub mod lang;
+pub mod live;
 pub mod metrics;
 pub mod queue;
 
@@ -73,14 +77,21 @@ pub struct Started {
     pub hub: Arc<Hub>,
 }
 
-/// Every staff route, one router per domain. Every route here is a staff route: this is the
-/// one place a login layer covers them all.
+/// Every staff route, one router per domain, behind the login in ONE place: the
+/// [`auth::authenticate`] layer covers every route merged into `protected`. Outside it only
+/// the login page, the console's static files and the customers' follow page.
 pub fn staff_router(hub: Arc<Hub>) -> Router {
-    Router::new()
+    let protected = Router::new()
         .merge(queue::routes())
         .merge(devices::routes())
         .merge(feedback::routes())
         .merge(facility::routes())
+        .merge(console::routes())
+        .route("/events", get(live::events))
+        .route_layer(axum::middleware::from_fn_with_state(hub.clone(), auth::authenticate));
+    Router::new()
+        .merge(protected)
+        .merge(console::public_routes())
         // Without a public listener the follow page is served here too.
         .route("/follow/{id}", get(follow::page))
         .fallback(|| async { fail(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })

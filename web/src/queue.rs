@@ -29,6 +29,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use axum::Extension;
+
+use crate::actions::{self, Step};
+use crate::auth::Staff;
 use crate::error::{Failure, fail, json_body, ok};
 
 type S = State<Arc<Hub>>;
@@ -108,12 +112,13 @@ pub struct CallNextBody {
 
 async fn call_next(
     State(hub): S,
+    Extension(staff): Extension<Staff>,
     Path(id): Path<String>,
     body: Result<Option<Json<CallNextBody>>, JsonRejection>,
 ) -> Result<Response, Failure> {
     let body = body.map_err(|e| fail(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
     let services = body.map(|Json(b)| b.services).unwrap_or_default();
-    Ok(Json(hub.queue.call_next(&counter(&id)?, &services)?).into_response())
+    Ok(Json(actions::call_next(&hub, &staff, &counter(&id)?, &services)?).into_response())
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -123,29 +128,42 @@ pub struct CallBody {
 
 async fn call(
     State(hub): S,
+    Extension(staff): Extension<Staff>,
     Path(id): Path<String>,
     body: Result<Json<CallBody>, JsonRejection>,
 ) -> Result<Response, Failure> {
     let b = json_body(body)?;
-    Ok(Json(hub.queue.call_number(&counter(&id)?, &b.number)?).into_response())
+    Ok(Json(actions::call_number(&hub, &staff, &counter(&id)?, &b.number)?).into_response())
 }
 
-async fn recall(State(hub): S, Path(id): Path<String>) -> Result<Response, Failure> {
-    Ok(Json(hub.queue.recall(&counter(&id)?)?).into_response())
+async fn recall(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    Ok(Json(actions::recall(&hub, &staff, &counter(&id)?)?).into_response())
 }
 
-async fn start(State(hub): S, Path(id): Path<String>) -> Result<Response, Failure> {
-    hub.queue.start(&counter(&id)?)?;
+async fn start(State(hub): S, Extension(staff): Extension<Staff>, Path(id): Path<String>) -> Result<Response, Failure> {
+    actions::counter_step(&hub, &staff, &counter(&id)?, Step::Start)?;
     Ok(ok())
 }
 
-async fn finish(State(hub): S, Path(id): Path<String>) -> Result<Response, Failure> {
-    hub.queue.finish(&counter(&id)?)?;
+async fn finish(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    actions::counter_step(&hub, &staff, &counter(&id)?, Step::Finish)?;
     Ok(ok())
 }
 
-async fn no_show(State(hub): S, Path(id): Path<String>) -> Result<Response, Failure> {
-    hub.queue.no_show(&counter(&id)?)?;
+async fn no_show(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    actions::counter_step(&hub, &staff, &counter(&id)?, Step::NoShow)?;
     Ok(ok())
 }
 
@@ -159,9 +177,13 @@ pub struct IssueBody {
     pub request_id: Option<MessageId>,
 }
 
-async fn issue(State(hub): S, body: Result<Json<IssueBody>, JsonRejection>) -> Result<Response, Failure> {
+async fn issue(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    body: Result<Json<IssueBody>, JsonRejection>,
+) -> Result<Response, Failure> {
     let b = json_body(body)?;
-    let t = hub.queue.issue(b.request_id.unwrap_or_default(), &b.service, b.needs)?;
+    let t = actions::issue(&hub, &staff, b.request_id.unwrap_or_default(), &b.service, b.needs)?;
     Ok((StatusCode::CREATED, Json(t)).into_response())
 }
 
@@ -172,15 +194,20 @@ pub struct TransferBody {
 
 async fn transfer(
     State(hub): S,
+    Extension(staff): Extension<Staff>,
     Path(id): Path<String>,
     body: Result<Json<TransferBody>, JsonRejection>,
 ) -> Result<Response, Failure> {
     let b = json_body(body)?;
-    Ok(Json(hub.queue.transfer(ticket_ref(&id)?, &b.service)?).into_response())
+    Ok(Json(actions::transfer(&hub, &staff, ticket_ref(&id)?, &b.service)?).into_response())
 }
 
-async fn cancel(State(hub): S, Path(id): Path<String>) -> Result<Response, Failure> {
-    hub.queue.cancel(ticket_ref(&id)?)?;
+async fn cancel(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    actions::cancel(&hub, &staff, ticket_ref(&id)?)?;
     Ok(ok())
 }
 
@@ -193,29 +220,28 @@ pub struct CheckInBody {
     pub request_id: Option<MessageId>,
 }
 
-async fn check_in(State(hub): S, body: Result<Json<CheckInBody>, JsonRejection>) -> Result<Response, Failure> {
+async fn check_in(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    body: Result<Json<CheckInBody>, JsonRejection>,
+) -> Result<Response, Failure> {
     let b = json_body(body)?;
-    if b.code.trim().is_empty() {
-        return Err(fail(StatusCode::BAD_REQUEST, "bad_request", "booking code is empty"));
-    }
-    let t = hub.queue.check_in(b.request_id.unwrap_or_default(), &b.code, b.needs)?;
+    let t = actions::check_in(&hub, &staff, b.request_id.unwrap_or_default(), &b.code, b.needs)?;
     Ok((StatusCode::CREATED, Json(t)).into_response())
 }
 
-async fn stats(State(hub): S) -> Response {
+async fn stats(State(hub): S, Extension(staff): Extension<Staff>) -> Result<Response, Failure> {
+    staff.require(&hub, aula_hub::staff::Permission::SeeDevices)?;
     let mut v = hub.stats.view();
     v.mqtt_ready = hub.mqtt_ready();
-    Json(v).into_response()
+    Ok(Json(v).into_response())
 }
 
-async fn announcement(State(hub): S, body: Result<Json<Localized>, JsonRejection>) -> Result<Response, Failure> {
-    let text = json_body(body)?;
-    let text = if text.0.values().all(|t| t.trim().is_empty()) { None } else { Some(text) };
-    if let Some(t) = &text
-        && t.0.values().any(|s| s.chars().count() > 500)
-    {
-        return Err(fail(StatusCode::BAD_REQUEST, "bad_request", "announcement longer than 500 characters"));
-    }
-    hub.queue.set_announcement(text);
+async fn announcement(
+    State(hub): S,
+    Extension(staff): Extension<Staff>,
+    body: Result<Json<Localized>, JsonRejection>,
+) -> Result<Response, Failure> {
+    actions::announce(&hub, &staff, json_body(body)?)?;
     Ok(ok())
 }

@@ -14,8 +14,12 @@ async fn staff_flow_errors_announcement_and_follow_page() {
     let broker = Mosquitto::start();
     let dir = tempfile::tempdir().unwrap();
     let hub = TestHub::start(hub_config(dir.path(), &external(broker.port))).await;
-    let c = http();
+    // The counter expert of vero acts at counter 1 (vero, kela); the advisor issues numbers
+    // at the desk, moves tickets and writes the announcement.
+    let c = hub.client(counter("vero"));
+    let advisor = hub.client(Role::Advisor);
     let post = |path: &str, body: serde_json::Value| c.post(hub.url(path)).json(&body).send();
+    let desk = |path: &str, body: serde_json::Value| advisor.post(hub.url(path)).json(&body).send();
 
     // Finishing with nothing called: the engine refuses → 409 with its message.
     let r = post("/api/counters/1/finish", json!({})).await.unwrap();
@@ -29,12 +33,12 @@ async fn staff_flow_errors_announcement_and_follow_page() {
     assert_eq!(post("/api/counters/1/call", json!({"number": 7})).await.unwrap().status(), 400);
 
     // A refusal from the engine keeps its reason code.
-    let r = post("/api/tickets", json!({"service": "nope"})).await.unwrap();
+    let r = desk("/api/tickets", json!({"service": "nope"})).await.unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.json::<ApiError>().await.unwrap().error, "unknown_service");
 
     // Issue from the staff desk, call, start, finish.
-    let r = post("/api/tickets", json!({"service": "vero"})).await.unwrap();
+    let r = desk("/api/tickets", json!({"service": "vero"})).await.unwrap();
     assert_eq!(r.status(), 201);
     let t: IssuedTicket = r.json().await.unwrap();
     let r = post("/api/counters/1/call-next", json!({"services": ["vero"]})).await.unwrap();
@@ -52,7 +56,7 @@ async fn staff_flow_errors_announcement_and_follow_page() {
     assert!(html.contains(&t.number.to_string()) && html.contains("lang=\"sv\""), "{html}");
 
     // Transfer a waiting ticket by number; its follow page follows it.
-    let t2: IssuedTicket = post("/api/tickets", json!({"service": "vero"})).await.unwrap().json().await.unwrap();
+    let t2: IssuedTicket = desk("/api/tickets", json!({"service": "vero"})).await.unwrap().json().await.unwrap();
     let r = post(&format!("/api/tickets/{}/transfer", t2.number), json!({"service": "kela"})).await.unwrap();
     assert_eq!(r.status(), 200);
     let moved: IssuedTicket = r.json().await.unwrap();
@@ -63,7 +67,7 @@ async fn staff_flow_errors_announcement_and_follow_page() {
 
     // Announcement shows in the queue state.
     assert_eq!(
-        post("/api/announcement", json!({"fi": "Tauko", "sv": "Paus", "en": "Break"})).await.unwrap().status(),
+        desk("/api/announcement", json!({"fi": "Tauko", "sv": "Paus", "en": "Break"})).await.unwrap().status(),
         200
     );
     let qs: QueueState = c.get(hub.url("/api/queue")).send().await.unwrap().json().await.unwrap();

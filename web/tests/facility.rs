@@ -19,7 +19,7 @@ use chrono::{NaiveDate, NaiveTime};
 use rumqttc::{AsyncClient, LastWill, MqttOptions, QoS};
 use serde_json::Value;
 
-use crate::support::{Mosquitto, TestHub, external, http, topics};
+use crate::support::{Mosquitto, Role, TestHub, external, topics};
 
 /// Weekdays 08:00–16:30: closed at night, so the simulated clock below is out of hours.
 fn site_toml() -> String {
@@ -111,7 +111,16 @@ async fn event(c: &AsyncClient, id: &str, ev: DeviceEvent) {
 }
 
 async fn get(hub: &TestHub, path: &str) -> Value {
-    http().get(hub.url(path)).send().await.unwrap().error_for_status().unwrap().json().await.unwrap()
+    hub.client(Role::Facility)
+        .get(hub.url(path))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 fn active_kinds(alerts: &Value) -> Vec<String> {
@@ -159,7 +168,7 @@ async fn a_night_at_the_drop_box_gives_the_expected_ledger_alerts_and_webhooks()
 
     // Staff empty it (the CLI's client, over the API): overdue and the night opening are
     // dealt with.
-    let client = aula_web::client::HubClient::new(&hub.url(""));
+    let client = aula_web::client::HubClient::new(&hub.url("")).with_token(Some(&hub.token(Role::Facility)));
     let e = client.dropbox_emptied("lobby", Some("security desk".into())).await.unwrap();
     assert_eq!((e.kind, e.by, e.label.as_deref()), (EntryKind::Emptied, Some(EmptiedBy::Staff), Some("security desk")));
     wait_active(&hub, &[]).await;
@@ -167,7 +176,7 @@ async fn a_night_at_the_drop_box_gives_the_expected_ledger_alerts_and_webhooks()
     let r = client.dropbox_emptied("lobby", Some(too_long)).await.unwrap_err();
     assert_eq!(r.code(), Some("bad_request"), "{r}");
     // An unknown box is refused with a clear message, not a new ledger.
-    let r = http().post(hub.url("/api/dropbox/lobbby/emptied")).send().await.unwrap();
+    let r = hub.client(Role::Facility).post(hub.url("/api/dropbox/lobbby/emptied")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("known boxes: lobby"));
 
@@ -188,9 +197,15 @@ async fn a_night_at_the_drop_box_gives_the_expected_ledger_alerts_and_webhooks()
     assert_eq!(day["emptyings"][0]["deposits_before"], 1);
     assert_eq!(day["documents_received_at"].as_array().unwrap().len(), 1);
     assert_eq!(day["entries"][0]["device"], "dropbox-1");
-    let csv = http().get(hub.url("/api/dropbox/lobby/ledger?date=2026-11-30&format=csv")).send().await.unwrap();
+    let csv = hub
+        .client(Role::Facility)
+        .get(hub.url("/api/dropbox/lobby/ledger?date=2026-11-30&format=csv"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(csv.text().await.unwrap().lines().count(), 4);
-    let bad = http().get(hub.url("/api/dropbox/lobby/ledger?date=30.11.2026")).send().await.unwrap();
+    let bad =
+        hub.client(Role::Facility).get(hub.url("/api/dropbox/lobby/ledger?date=30.11.2026")).send().await.unwrap();
     assert_eq!(bad.status(), 400);
 
     // Three conditions, each raised once and cleared once, delivered despite two failures.
@@ -256,7 +271,7 @@ async fn a_vanished_device_is_offline_through_its_last_will_and_printer_alerts_f
     drop(dev);
     let a = wait_active(&hub, &["device_offline:kiosk-7"]).await;
     assert_eq!(a["active"][0]["title"]["fi"], "Laite ei ole yhteydessä");
-    let metrics = http().get(hub.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = hub.client(Role::Facility).get(hub.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("aula_hub_alerts_active{kind=\"device_offline\"} 1"), "{metrics}");
     assert!(metrics.contains("aula_hub_devices{status=\"offline\"} 1"), "{metrics}");
     assert!(metrics.contains("aula_hub_dropbox_lid_open{box=\"lobby\"} 0"), "{metrics}");

@@ -49,7 +49,7 @@ async fn surveys_published_answers_counted_once_figures_and_csv_served() {
         kiosk.publish_raw(&topics().topic(&Topic::Feedback), answer.encode()).await;
     }
     hub.wait_for("the answer and its duplicate", |s| s.device_messages + s.duplicates >= 2).await;
-    let c = http();
+    let c = hub.client(Role::Coordinator { authority: None });
     let get = |path: String| c.get(hub.url(&path)).send();
     let f: Figures =
         get("/api/feedback/figures?period=day&from=2026-09-15&by=service".into()).await.unwrap().json().await.unwrap();

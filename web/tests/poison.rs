@@ -43,7 +43,13 @@ async fn an_absurd_issue_time_is_refused_and_the_hub_keeps_every_number_once() {
 
     // The intake is alive: a kiosk request is answered, and a desk ticket is written.
     let first = ticket(&kiosk.request(&kiosk.issue_request("vero")).await).number.to_string();
-    let resp = http().post(hub.url("/api/tickets")).json(&serde_json::json!({"service": "vero"})).send().await.unwrap();
+    let resp = hub
+        .client(Role::Advisor)
+        .post(hub.url("/api/tickets"))
+        .json(&serde_json::json!({"service": "vero"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 201);
     let desk: serde_json::Value = resp.json().await.unwrap();
     let desk = desk["number"].as_str().unwrap().to_owned();
@@ -55,7 +61,8 @@ async fn an_absurd_issue_time_is_refused_and_the_hub_keeps_every_number_once() {
     let mut kiosk = Device::connect(broker.port, "kiosk-1").await;
     let after = ticket(&kiosk.request(&kiosk.issue_request("vero")).await).number.to_string();
     assert!(after != first && after != desk, "{after} was handed out before the restart ({first}, {desk})");
-    let queue: serde_json::Value = http().get(hub.url("/api/queue")).send().await.unwrap().json().await.unwrap();
+    let queue: serde_json::Value =
+        hub.client(Role::Advisor).get(hub.url("/api/queue")).send().await.unwrap().json().await.unwrap();
     let vero = queue["services"].as_array().unwrap().iter().find(|s| s["id"] == "vero").unwrap();
     assert_eq!(vero["waiting"], 3, "kiosk ticket, desk ticket and the new one: {vero}");
     // Nothing was left unacknowledged to panic the intake again on start.

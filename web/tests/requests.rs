@@ -46,7 +46,7 @@ async fn a_counter_call_from_the_api_is_published_as_a_call_and_a_new_retained_s
     let mut kiosk = Device::connect(broker.port, "kiosk-1").await;
     let t = ticket(&kiosk.request(&kiosk.issue_request("vero")).await).clone();
 
-    let resp = http().post(hub.url("/api/counters/1/call-next")).send().await.unwrap();
+    let resp = hub.client(counter("vero")).post(hub.url("/api/counters/1/call-next")).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let call: CallEvent = resp.json().await.unwrap();
     assert_eq!(call.number, t.number);

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use aula_hub::Hub;
 use aula_hub::config::HubConfig;
+pub use aula_hub::staff::Role;
 use aula_protocol::{
     DeviceId, Envelope, Lang, MessageId, Needs, Reply, Request, RequestKind, ServiceId, Topic, Topics,
 };
@@ -83,6 +84,13 @@ pub fn external(port: u16) -> String {
     format!("[broker]\nurl = \"mqtt://127.0.0.1:{port}\"\n")
 }
 
+static TOKENS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The roles tests act as.
+pub fn counter(authority: &str) -> Role {
+    Role::Counter { authority: authority.into() }
+}
+
 /// A hub running in-process.
 pub struct TestHub {
     pub http: SocketAddr,
@@ -113,6 +121,19 @@ impl TestHub {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.http)
+    }
+
+    /// A fresh API token of `role` (made directly in the hub's staff domain).
+    pub fn token(&self, role: Role) -> String {
+        let n = TOKENS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.hub.staff.add_token(&format!("test-{n}"), &role, self.hub.now()).unwrap()
+    }
+
+    /// An HTTP client that sends a token of `role` with every request.
+    pub fn client(&self, role: Role) -> reqwest::Client {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::AUTHORIZATION, format!("Bearer {}", self.token(role)).parse().unwrap());
+        reqwest::Client::builder().default_headers(h).build().unwrap()
     }
 
     /// Stops the hub cleanly and waits for it.
@@ -243,8 +264,4 @@ pub fn ticket(reply: &Reply) -> &aula_protocol::IssuedTicket {
         aula_protocol::ReplyResult::Ticket(t) => t,
         other => panic!("expected a ticket, got {other:?}"),
     }
-}
-
-pub fn http() -> reqwest::Client {
-    reqwest::Client::new()
 }

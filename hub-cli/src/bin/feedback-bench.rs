@@ -188,7 +188,7 @@ async fn main() -> anyhow::Result<()> {
             surveys::load(&surveys_path, &site, RateLimit { max_answers: u32::MAX, window: Duration::from_secs(1) })?;
         let store = Arc::new(Store::open(&dir.path().join("month-devices.db"))?);
         // The same hooks as the intake's, minus the facility (no boxes here).
-        let devices = Devices::new(store.clone(), Changes::channel().0, Vec::new())?;
+        let devices = Devices::new(store.clone(), Changes::channel(1).0, Vec::new())?;
         let feedback = Feedback::new(fb, store.clone())?;
         let store_batch =
             |batch: &[aula_hub::store::DeviceMsg]| store.ingest(batch, chrono::Utc::now(), &[&devices, &feedback]);

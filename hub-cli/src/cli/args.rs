@@ -57,6 +57,95 @@ pub enum Command {
         #[command(subcommand)]
         action: DeviceCmd,
     },
+    /// Staff accounts and API tokens (work on the hub's database directly, also while the
+    /// hub runs).
+    Staff {
+        #[command(subcommand)]
+        action: StaffCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCmd {
+    /// Add an account. Without --password-stdin a random password is made and printed once.
+    Add {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        username: String,
+        /// counter, advisor, facility, coordinator or admin.
+        #[arg(long)]
+        role: String,
+        /// The authority of a counter expert (required) or of a coordinator (optional).
+        #[arg(long)]
+        authority: Option<String>,
+        /// Console language: fi, sv or en.
+        #[arg(long, default_value = "fi")]
+        lang: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (unlocks the account, ends its sessions).
+    Passwd {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account (its sessions end at once).
+    Disable {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        username: String,
+    },
+    /// List accounts (never passwords).
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// API tokens for the CLI and integrations.
+    Token {
+        #[command(subcommand)]
+        action: TokenCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Make a token; its secret is printed once and stored only as a digest.
+    Add {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        authority: Option<String>,
+    },
+    /// Revoke a token.
+    Revoke {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +232,16 @@ pub struct HubArg {
     /// Base URL of the running hub's API.
     #[arg(long, env = "AULA_HUB", default_value = DEFAULT_HUB)]
     pub hub: String,
+    /// An API token (`aula-hub staff token add`); every staff endpoint needs one.
+    #[arg(long, env = "AULA_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+impl HubArg {
+    /// The API client for this hub and token.
+    pub fn client(&self) -> aula_web::client::HubClient {
+        aula_web::client::HubClient::new(&self.hub).with_token(self.token.as_deref())
+    }
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,15 @@
 //! source = "bookings.ics"             # file (relative to this file) or https:// URL
 //! refresh_s = 300
 //!
+//! [staff]                             # optional: staff console sessions (staff/mod.rs)
+//! idle_timeout_min = 30               # a session unused this long ends
+//! session_max_h = 12                  # no session lives longer (a shift)
+//! lockout_after = 5                   # failed passwords in a row that lock the account
+//! lockout_min = 15                    # for this long
+//!
+//! [help]                              # optional: help requests (help/mod.rs)
+//! escalate_after_s = 120              # unacknowledged this long: webhook + alarm on lobby views
+//!
 //! [embedded_broker]                   # used only when [broker] is absent
 //! listen = "127.0.0.1:1883"
 //!
@@ -44,7 +53,9 @@ use serde::Deserialize;
 use crate::clock::Clock;
 use crate::facility::{FacilityConfig, RawAlerts, RawDropBox};
 use crate::feedback::{FeedbackConfig, RateLimit};
+use crate::help::{HelpConfig, RawHelp};
 use crate::queue::bookings::{self, Bookings, RawBookings};
+use crate::staff::{RawStaff, StaffConfig};
 
 pub mod broker;
 pub use broker::{BrokerConfig, ExternalBroker, RawBroker, RawEmbedded};
@@ -63,6 +74,10 @@ pub struct RawConfig {
     #[serde(default)]
     pub dropbox: Vec<RawDropBox>,
     pub alerts: Option<RawAlerts>,
+    /// Staff sessions and lock-out: see `staff/mod.rs`.
+    pub staff: Option<RawStaff>,
+    /// Help requests: see `help/mod.rs`.
+    pub help: Option<RawHelp>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +122,10 @@ pub struct HubConfig {
     pub clock: Clock,
     /// Drop boxes, alert thresholds, webhooks.
     pub facility: FacilityConfig,
+    /// Session time-outs and the login lock-out.
+    pub staff: StaffConfig,
+    /// When an unacknowledged help request escalates.
+    pub help: HelpConfig,
 }
 
 pub const DEFAULT_HTTP: &str = "127.0.0.1:8080";
@@ -213,6 +232,8 @@ impl RawConfig {
         };
 
         let facility = crate::facility::validate(self.dropbox, self.alerts, &invalid)?;
+        let staff = self.staff.unwrap_or_default().validate(&invalid)?;
+        let help = self.help.unwrap_or_default().validate(&invalid)?;
 
         Ok(HubConfig {
             origin: file.into(),
@@ -227,6 +248,8 @@ impl RawConfig {
             feedback,
             clock: Clock::system(),
             facility,
+            staff,
+            help,
         })
     }
 }

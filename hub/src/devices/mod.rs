@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 
-use crate::changes::{Change, Changes};
+use crate::changes::{Change, Changes, Live};
 use crate::error::HubError;
 use crate::store::{AfterCommit, Batch, Ingest, Store, StoreError};
 
@@ -108,6 +108,10 @@ impl Ingest for Devices {
         for (m, fresh) in batch.msgs.iter().zip(batch.fresh) {
             store::record(tx, m, *fresh)?;
         }
-        Ok(None)
+        if batch.msgs.is_empty() {
+            return Ok(None);
+        }
+        let changes = self.changes.clone();
+        Ok(Some(Box::new(move || changes.live(Live::Devices))))
     }
 }

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use self::alerts::{AlertKey, AlertKind, AlertSet, Condition, DeviceObservation, Transition, device_conditions};
 pub use self::config::{FacilityConfig, RawAlerts, RawDropBox, validate};
 use self::ledger::{DailyLedger, DropBoxes, Entry, Observation};
+use crate::changes::{Changes, Live};
 use crate::devices::LastHeard;
 use crate::error::HubError;
 use crate::notify::Notify;
@@ -82,6 +83,7 @@ pub struct Facility {
     site: String,
     store: Arc<Store>,
     notify: Arc<Notify>,
+    changes: Changes,
     /// In an `Arc` so the ingest hook's after-commit step can swap in the new state.
     state: Arc<Mutex<State>>,
 }
@@ -99,6 +101,7 @@ impl Facility {
         store: Arc<Store>,
         notify: Arc<Notify>,
         heard: Vec<LastHeard>,
+        changes: Changes,
         now: DateTime<Utc>,
     ) -> Result<Facility, StoreError> {
         store.migrate(store::SCHEMA)?;
@@ -140,6 +143,7 @@ impl Facility {
             site: site.id.to_string(),
             store,
             notify,
+            changes,
             state: Arc::new(Mutex::new(State { boxes, alerts, ids, seen })),
         })
     }
@@ -274,6 +278,7 @@ impl Facility {
         drop(state);
         drop(conn);
         self.notify.wake();
+        self.changes.live(Live::Alerts);
         Ok(n as usize)
     }
 
@@ -307,6 +312,7 @@ impl Facility {
         if transitions > 0 {
             self.notify.wake();
         }
+        self.changes.live(Live::Alerts);
         Ok(entry)
     }
 
@@ -388,10 +394,12 @@ impl Ingest for Facility {
         }
         let state = self.state.clone();
         let notify = self.notify.clone();
+        let changes = self.changes.clone();
         Ok(Some(Box::new(move || {
             *state.lock().unwrap_or_else(|p| p.into_inner()) = next;
             if transitions > 0 {
                 notify.wake();
+                changes.live(Live::Alerts);
             }
         })))
     }
@@ -414,7 +422,8 @@ mod tests {
 
     fn open(config: FacilityConfig, store: &Arc<Store>, now: DateTime<Utc>) -> (Facility, Arc<Notify>) {
         let notify = Arc::new(Notify::new(config.notify.clone(), store.clone()).unwrap());
-        (Facility::new(config, &site(), store.clone(), notify.clone(), Vec::new(), now).unwrap(), notify)
+        let changes = crate::changes::Changes::channel(1).0;
+        (Facility::new(config, &site(), store.clone(), notify.clone(), Vec::new(), changes, now).unwrap(), notify)
     }
 
     fn active(f: &Facility) -> Vec<String> {

@@ -164,8 +164,16 @@ fn apply(hub: &Hub, batch: &[Publish]) -> Applied {
     let mut replies = Vec::new();
     if !sorted.requests.is_empty() {
         hub.stats.requests.fetch_add(sorted.requests.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let answers = hub.queue.answer_requests(&sorted.requests);
-        for (req, reply) in sorted.requests.iter().zip(answers) {
+        // Help goes to the advisors (the help domain); tickets and check-ins to the engine.
+        let (help, queue): (Vec<_>, Vec<_>) =
+            sorted.requests.iter().partition(|r| matches!(r.body.kind, aula_protocol::RequestKind::Help));
+        let queue: Vec<Envelope<Request>> = queue.into_iter().cloned().collect();
+        let mut answers: Vec<(&Envelope<Request>, aula_protocol::Reply)> =
+            queue.iter().zip(hub.queue.answer_requests(&queue)).collect();
+        for r in help {
+            answers.push((r, aula_protocol::Reply { request_id: r.id, result: hub.help.answer(r, now) }));
+        }
+        for (req, reply) in answers {
             let topic = hub.topics.topic(&Topic::DeviceReply(req.body.device.clone()));
             replies.push((topic, Envelope::new(reply).encode()));
         }

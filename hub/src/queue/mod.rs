@@ -9,6 +9,7 @@
 
 pub mod bookings;
 pub mod follow;
+pub mod views;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -27,6 +28,8 @@ use crate::stats::Stats;
 /// The queue domain (shared as `Arc<Queue>`).
 pub struct Queue {
     engine: Mutex<Engine>,
+    /// The site as configured (the engine's copy; read without its lock).
+    site: Arc<SiteConfig>,
     announcement: Mutex<Option<Localized>>,
     changes: Changes,
     clock: Clock,
@@ -37,7 +40,8 @@ pub struct Queue {
 
 impl Queue {
     pub fn new(engine: Engine, changes: Changes, clock: Clock, stats: Arc<Stats>, public_url: String) -> Queue {
-        Queue { engine: Mutex::new(engine), announcement: Mutex::new(None), changes, clock, stats, public_url }
+        let site = Arc::new(engine.site().clone());
+        Queue { engine: Mutex::new(engine), site, announcement: Mutex::new(None), changes, clock, stats, public_url }
     }
 
     /// The engine, locked. Engine calls are short (memory plus one SQLite commit), so a
@@ -55,7 +59,40 @@ impl Queue {
     }
 
     pub fn site(&self) -> SiteConfig {
-        self.engine().site().clone()
+        (*self.site).clone()
+    }
+
+    /// The site as configured, shared (no copy, no engine lock).
+    pub fn site_config(&self) -> Arc<SiteConfig> {
+        self.site.clone()
+    }
+
+    /// The service of a ticket (by id, or by today's number).
+    pub fn ticket_service(&self, t: &TicketRef) -> Result<ServiceId, HubError> {
+        Ok(self.engine().find(t, self.now())?.service.clone())
+    }
+
+    /// A ticket's number (by id, or today's number).
+    pub fn ticket_number(&self, t: &TicketRef) -> Option<TicketNumber> {
+        self.engine().find(t, self.now()).ok().map(|t| t.number.clone())
+    }
+
+    /// The services a counter calls from by default.
+    pub fn counter_services(&self, counter: &CounterId) -> Result<Vec<ServiceId>, HubError> {
+        self.site
+            .counter(counter)
+            .map(|c| c.services.clone())
+            .ok_or_else(|| HubError::Engine(EngineError::UnknownCounter(counter.clone())))
+    }
+
+    /// The service of the ticket a counter holds (called or in service).
+    pub fn counter_ticket_service(&self, counter: &CounterId) -> Option<ServiceId> {
+        self.engine().state().counter_ticket(counter).map(|t| t.service.clone())
+    }
+
+    /// The number of the ticket a counter holds.
+    pub fn counter_ticket_number(&self, counter: &CounterId) -> Option<TicketNumber> {
+        self.engine().state().counter_ticket(counter).map(|t| t.number.clone())
     }
 
     /// Today's date at the site.
