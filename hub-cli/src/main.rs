@@ -67,6 +67,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 at: a.at,
                 speed: a.speed,
                 print_every: Duration::from_secs(a.print_every.max(1)),
+                sim_counters: a.sim_counters,
+                arrivals_per_hour: a.arrivals_per_hour,
+                open_all_day: true,
             };
             let seconds = a.seconds;
             let stop = async move {

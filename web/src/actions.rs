@@ -231,3 +231,127 @@ pub fn dropbox_emptied(hub: &Hub, staff: &Staff, box_id: &BoxId, label_raw: Opti
     staff.audit(hub, "dropbox_emptied", box_id.as_str(), label.as_deref().unwrap_or(""));
     Ok(entry)
 }
+
+// ---- counter sessions, breaks, park, return (the engine's console side) -----------------
+
+/// Signs in to a counter serving `services` (each one the caller serves).
+pub fn open_counter(hub: &Hub, staff: &Staff, counter: &CounterId, services: &[ServiceId]) -> Result<(), Failure> {
+    use_counter(hub, staff, counter)?;
+    for s in services {
+        staff.require(hub, Permission::ServeService(s))?;
+    }
+    hub.queue.open_counter(counter, services)?;
+    let list: Vec<&str> = services.iter().map(ServiceId::as_str).collect();
+    staff.audit(hub, "counter_open", counter.as_str(), &list.join(","));
+    Ok(())
+}
+
+pub fn close_counter(hub: &Hub, staff: &Staff, counter: &CounterId) -> Result<(), Failure> {
+    use_counter(hub, staff, counter)?;
+    hub.queue.close_counter(counter)?;
+    staff.audit(hub, "counter_close", counter.as_str(), "");
+    Ok(())
+}
+
+/// A break (its reason is counted for the reports, never shown to customers).
+pub fn start_break(
+    hub: &Hub,
+    staff: &Staff,
+    counter: &CounterId,
+    reason: aula_engine::BreakReason,
+) -> Result<(), Failure> {
+    use_counter(hub, staff, counter)?;
+    hub.queue.start_break(counter, reason)?;
+    staff.audit(hub, "break_start", counter.as_str(), &reason.to_string());
+    Ok(())
+}
+
+pub fn end_break(hub: &Hub, staff: &Staff, counter: &CounterId) -> Result<(), Failure> {
+    use_counter(hub, staff, counter)?;
+    hub.queue.end_break(counter)?;
+    staff.audit(hub, "break_end", counter.as_str(), "");
+    Ok(())
+}
+
+/// Finish the ticket in service with an outcome (done / pending / sent elsewhere).
+pub fn finish_with(
+    hub: &Hub,
+    staff: &Staff,
+    counter: &CounterId,
+    outcome: aula_engine::Outcome,
+) -> Result<(), Failure> {
+    current_checked(hub, staff, counter)?;
+    let number = hub.queue.counter_ticket_number(counter);
+    hub.queue.finish_with(counter, outcome)?;
+    staff.audit(
+        hub,
+        "finish",
+        &number.map(|n| n.to_string()).unwrap_or_default(),
+        &format!("counter {counter}, {outcome:?}"),
+    );
+    Ok(())
+}
+
+/// The customer in service steps out; the counter may call others meanwhile.
+pub fn park(hub: &Hub, staff: &Staff, counter: &CounterId) -> Result<(), Failure> {
+    current_checked(hub, staff, counter)?;
+    let number = hub.queue.counter_ticket_number(counter);
+    hub.queue.park(counter)?;
+    staff.audit(hub, "park", &number.map(|n| n.to_string()).unwrap_or_default(), &format!("counter {counter}"));
+    Ok(())
+}
+
+pub fn resume(
+    hub: &Hub,
+    staff: &Staff,
+    counter: &CounterId,
+    number: &aula_protocol::TicketNumber,
+) -> Result<(), Failure> {
+    use_counter(hub, staff, counter)?;
+    let service = service_of_ticket(hub, &TicketRef::Number(number.clone()))?;
+    staff.require(hub, Permission::ServeService(&service))?;
+    hub.queue.resume(counter, TicketRef::Number(number.clone()))?;
+    staff.audit(hub, "resume", &number.to_string(), &format!("counter {counter}"));
+    Ok(())
+}
+
+/// A no-show who came back goes back in line (the counter's own tool: advisors only message
+/// the counter, they never jump the queue).
+pub fn return_no_show(hub: &Hub, staff: &Staff, number: &aula_protocol::TicketNumber) -> Result<(), Failure> {
+    let service = service_of_ticket(hub, &TicketRef::Number(number.clone()))?;
+    staff.require(hub, Permission::ServeService(&service))?;
+    hub.queue.return_no_show(TicketRef::Number(number.clone()))?;
+    staff.audit(hub, "return_no_show", &number.to_string(), service.as_str());
+    Ok(())
+}
+
+/// Reserve a waiting or called ticket for a given counter.
+pub fn transfer_to_counter(
+    hub: &Hub,
+    staff: &Staff,
+    number: &aula_protocol::TicketNumber,
+    to: &CounterId,
+) -> Result<(), Failure> {
+    let service = service_of_ticket(hub, &TicketRef::Number(number.clone()))?;
+    if staff.require(hub, Permission::MoveTickets).is_err() {
+        staff.require(hub, Permission::ServeService(&service))?;
+    }
+    hub.queue.transfer_to_counter(TicketRef::Number(number.clone()), to)?;
+    staff.audit(hub, "transfer_to_counter", &number.to_string(), &format!("counter {to}"));
+    Ok(())
+}
+
+/// Today's presence of a service: absent, other hours, or as planned (advisors).
+pub fn set_presence(
+    hub: &Hub,
+    staff: &Staff,
+    service: &ServiceId,
+    presence: aula_engine::Presence,
+) -> Result<(), Failure> {
+    staff.require(hub, Permission::RunLobby)?;
+    let today = hub.queue.site_today();
+    let detail = format!("{today}: {presence:?}");
+    hub.queue.set_presence(service, today, presence)?;
+    staff.audit(hub, "presence", service.as_str(), &detail);
+    Ok(())
+}

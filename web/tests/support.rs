@@ -72,9 +72,14 @@ impl Drop for Mosquitto {
 /// Writes the test site and a hub.toml into `dir`; `broker` is the `[broker]` or
 /// `[embedded_broker]` section.
 pub fn hub_config(dir: &Path, broker: &str) -> HubConfig {
+    hub_config_with(dir, broker, "")
+}
+
+/// [`hub_config`] with more `[hub]` keys (e.g. `public_http = "127.0.0.1:0"`).
+pub fn hub_config_with(dir: &Path, broker: &str, hub_keys: &str) -> HubConfig {
     std::fs::write(dir.join("site.toml"), aula_hub::testsite::SITE_TOML).unwrap();
     let toml = format!(
-        "[hub]\nsite = \"site.toml\"\ndb = \"data/aula.db\"\nhttp = \"127.0.0.1:0\"\npublic_url = \"http://hub.test\"\nclient_id = \"aula-hub-test\"\n{broker}\n"
+        "[hub]\nsite = \"site.toml\"\ndb = \"data/aula.db\"\nhttp = \"127.0.0.1:0\"\npublic_url = \"http://hub.test\"\nclient_id = \"aula-hub-test\"\n{hub_keys}\n{broker}\n"
     );
     std::fs::write(dir.join("hub.toml"), &toml).unwrap();
     HubConfig::load(&dir.join("hub.toml")).unwrap()
@@ -94,6 +99,8 @@ pub fn counter(authority: &str) -> Role {
 /// A hub running in-process.
 pub struct TestHub {
     pub http: SocketAddr,
+    /// The customers' listener, when the config has `public_http`.
+    pub public: Option<SocketAddr>,
     pub hub: Arc<Hub>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -116,7 +123,7 @@ impl TestHub {
         });
         let started =
             tokio::time::timeout(Duration::from_secs(10), rx).await.expect("hub starts in time").expect("hub started");
-        TestHub { http: started.http, hub: started.hub, stop: Some(stop), task: Some(task) }
+        TestHub { http: started.http, public: started.public, hub: started.hub, stop: Some(stop), task: Some(task) }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -6,6 +6,8 @@ mod support;
 
 mod api;
 mod bad_input;
+mod browser;
+mod console;
 mod durability;
 mod embedded;
 mod facility;

@@ -317,13 +317,19 @@ pub enum QueueCmd {
 pub struct LobbyArgs {
     #[arg(long, default_value = "config/hub.toml")]
     pub config: PathBuf,
-    /// Start the simulated day at this local time of the site (HH:MM, next weekday), so a
-    /// demo outside office hours still shows an open lobby. Default: now, real time.
+    /// Run on a simulated clock from this local time of the site (HH:MM, next weekday) instead
+    /// of real time (benches; the kiosk and wall windows show real time).
     #[arg(long)]
     pub at: Option<String>,
-    /// How much faster than real time the simulated day runs.
-    #[arg(long, default_value_t = 20.0)]
+    /// With --at: how much faster than real time the simulated clock runs.
+    #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Customers per hour the simulated kiosk brings.
+    #[arg(long, default_value_t = 60.0)]
+    pub arrivals_per_hour: f64,
+    /// Counters the simulation serves (comma-separated); the rest are for people.
+    #[arg(long, value_delimiter = ',', default_value = "2,4,5,6,room-a,room-b,room-c")]
+    pub sim_counters: Vec<String>,
     /// Stop after this many real seconds (default: until Ctrl-C).
     #[arg(long)]
     pub seconds: Option<u64>,

@@ -1,13 +1,16 @@
-//! `aula-hub lobby`: the one-command lobby demo. Starts the hub (with the embedded broker
-//! when the config names none), a simulated kiosk that takes numbers through the real MQTT
-//! request topic at the pace of the example site's busy day, simulated counters that call,
-//! serve and finish through the HTTP API, and prints the queue wall every few seconds.
-//! The real kiosk and signage front ends replace the simulations later.
+//! `aula-hub lobby`: the one-command lobby demo. Starts the hub with the staff console (and
+//! the embedded broker when the config names none), makes a staff account per role and a
+//! CLI token and prints them, opens every walk-in service today around the clock (through
+//! today's presence, logged like an advisor's change) so a demo works at any hour, and runs
+//! a simulated kiosk and simulated counters; it prints the queue wall every few seconds.
 //!
-//! Pace (from `shared/fixtures/site-example.md`): 1,500 visits a day, arrivals by hour
-//! 8 %, 15 %, 16 %, 13 %, 12 %, 14 %, 13 %, 9 % from 8 to 16; service shares poliisi 25 %,
-//! kela 20 %, te 15 %, vero 15 %, neuvonta 10 %, dvv 6 %, migri 5 %; service time
-//! log-normal with median 7 min (p90 ≈ 2.5 × median); 4 % no-shows.
+//! One clock: by default the demo runs in real time on the system clock, like the kiosk
+//! and wall windows beside it (`--at`/`--speed` make a simulated clock, for benches only).
+//! The simulation drives only the counters it is given (`sim_counters`); the others are
+//! left for people signed in to the console, so a number you call there is not taken over.
+//! The load is one the simulated counters can serve: about `arrivals_per_hour` customers,
+//! shared among services as at the example site (poliisi 25 %, kela 20 %, te 15 %, vero
+//! 15 %, neuvonta 10 %, dvv 6 %, migri 5 %), served in a few minutes each, 4 % no-shows.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +26,6 @@ use aula_hub::clock::Clock;
 use aula_hub::config::HubConfig;
 
 use crate::args::render_wall;
-use aula_web::client::HubClient;
 
 #[derive(Debug, Error)]
 pub enum LobbyError {
@@ -38,12 +40,42 @@ pub enum LobbyError {
 /// Options of the demo (from the CLI).
 #[derive(Debug, Clone)]
 pub struct LobbyOptions {
+    /// A simulated start time (local HH:MM, next weekday); None: the system clock.
     pub at: Option<String>,
+    /// Speed of a simulated clock (1: real time).
     pub speed: f64,
     pub print_every: Duration,
+    /// Counters the simulation serves; the rest are for people.
+    pub sim_counters: Vec<String>,
+    pub arrivals_per_hour: f64,
+    /// Open every walk-in service today around the clock (today's presence).
+    pub open_all_day: bool,
 }
 
-const ARRIVALS_PER_DAY: f64 = 1500.0;
+impl Default for LobbyOptions {
+    fn default() -> Self {
+        LobbyOptions {
+            at: None,
+            speed: 1.0,
+            print_every: Duration::from_secs(5),
+            sim_counters: ["2", "4", "5", "6", "room-a", "room-b", "room-c"].map(String::from).to_vec(),
+            arrivals_per_hour: 60.0,
+            open_all_day: true,
+        }
+    }
+}
+
+/// The demo's staff accounts: (user, role, authority), all with [`DEMO_PASSWORD`].
+pub const DEMO_ACCOUNTS: [(&str, &str, Option<&str>); 6] = [
+    ("poliisi", "counter", Some("poliisi")),
+    ("kela", "counter", Some("kela")),
+    ("neuvoja", "advisor", None),
+    ("kiinteisto", "facility", None),
+    ("koordinaattori", "coordinator", None),
+    ("admin", "admin", None),
+];
+/// Demo only: every demo account's password, printed on start.
+pub const DEMO_PASSWORD: &str = "aula-demo-2026";
 // The traffic shape of the example site comes from the engine's simulation, so the demo and
 // the wait-accuracy benchmark share one definition.
 use aula_engine::sim::{HOUR_SHARES as HOUR_SHARE, SERVICE_SHARES as SERVICE_SHARE};
@@ -84,7 +116,8 @@ pub async fn run(
         None => Utc::now(),
         Some(s) => start_at(s, &config)?,
     };
-    config.clock = Clock::simulated(start, opts.speed);
+    config.clock =
+        if opts.at.is_none() && opts.speed == 1.0 { Clock::system() } else { Clock::simulated(start, opts.speed) };
     let (started_tx, started_rx) = oneshot::channel();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let hub_task = tokio::spawn(aula_web::run_with(
@@ -101,19 +134,44 @@ pub async fn run(
         };
     };
     let hub = started.hub.clone();
-    let api = HubClient::new(&format!("http://{}", started.http));
-    print(format!(
-        "lobby demo: site {}, API http://{}, MQTT {:?}, simulated clock from {} at {}× speed",
-        hub.topics.site(),
-        started.http,
-        config.mqtt_host_port(),
-        start,
-        opts.speed
+    let token = demo_staff(&hub);
+    if opts.open_all_day {
+        open_all_day(&hub);
+    }
+    let people: Vec<String> =
+        config.site.counters.iter().map(|c| c.id.to_string()).filter(|c| !opts.sim_counters.contains(c)).collect();
+    let clock = if opts.at.is_none() && opts.speed == 1.0 {
+        "real time".to_owned()
+    } else {
+        format!("simulated clock from {start} at {}× speed", opts.speed)
+    };
+    let mut lines = vec![
+        format!("lobby demo: site {}, MQTT {:?}, {clock}", hub.topics.site(), config.mqtt_host_port()),
+        format!("staff console: http://{}/  (demo password for every account: {DEMO_PASSWORD})", started.http),
+    ];
+    for (user, role, authority) in DEMO_ACCOUNTS {
+        lines.push(format!("  {user:<15} {role}{}", authority.map(|a| format!(" ({a})")).unwrap_or_default()));
+    }
+    if let Some(p) = started.public {
+        lines.push(format!("customers' follow pages: http://{p}/follow/…"));
+    }
+    lines.push(format!(
+        "counters for people: {} (the simulation serves {})",
+        people.join(", "),
+        opts.sim_counters.join(", ")
     ));
+    if let Some(t) = &token {
+        lines.push(format!("CLI token (a poliisi counter expert): export AULA_TOKEN={t}"));
+    }
+    print(lines.join("\n"));
 
-    let mut tasks = vec![tokio::spawn(kiosk(hub.clone(), config.clone(), opts.speed))];
-    for (i, c) in config.site.counters.iter().enumerate() {
-        tasks.push(tokio::spawn(counter(api.clone(), c.id.to_string(), opts.speed, 7 + i as u64)));
+    let mut tasks = vec![tokio::spawn(kiosk(hub.clone(), config.clone(), opts.speed, opts.arrivals_per_hour))];
+    for (i, c) in opts.sim_counters.iter().enumerate() {
+        if let Ok(id) = aula_protocol::CounterId::new(c.as_str())
+            && config.site.counter(&id).is_some()
+        {
+            tasks.push(tokio::spawn(counter(hub.clone(), id, opts.speed, 7 + i as u64)));
+        }
     }
     let print = Arc::new(print);
     {
@@ -155,14 +213,16 @@ fn start_at(s: &str, config: &HubConfig) -> Result<DateTime<Utc>, LobbyError> {
     Ok(aula_engine::hours::local_to_utc(tz, date, t))
 }
 
-/// Arrivals per simulated second at local hour `h`.
-fn rate_at(hour: u32) -> f64 {
-    let share = HOUR_SHARE.iter().find(|(h, _)| *h == hour).map_or(0.02, |(_, s)| *s);
-    ARRIVALS_PER_DAY * share / 3600.0
+/// Arrivals per simulated second at local hour `h`: the example site's shape by hour within
+/// its opening hours (8-16), flattened to the mean outside them (the demo runs at any hour).
+fn rate_at(per_hour: f64, hour: u32) -> f64 {
+    let mean = 1.0 / HOUR_SHARE.len() as f64;
+    let share = HOUR_SHARE.iter().find(|(h, _)| *h == hour).map_or(mean, |(_, s)| *s);
+    per_hour * (share / mean) / 3600.0
 }
 
 /// The simulated kiosk: a plain MQTT client, like the real one, that takes numbers.
-async fn kiosk(hub: Arc<Hub>, config: HubConfig, speed: f64) {
+async fn kiosk(hub: Arc<Hub>, config: HubConfig, speed: f64, per_hour: f64) {
     let device = aula_protocol::DeviceId::new("kiosk-sim").expect("valid id");
     let (host, port) = config.mqtt_host_port();
     let mut o = MqttOptions::new("aula-lobby-kiosk-sim", host, port);
@@ -200,7 +260,7 @@ async fn kiosk(hub: Arc<Hub>, config: HubConfig, speed: f64) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     loop {
         let local = hub.now().with_timezone(&site.time_zone);
-        let rate = rate_at(local.hour());
+        let rate = rate_at(per_hour, local.hour());
         let sim_wait = rng.exp(rate);
         tokio::time::sleep(Duration::from_secs_f64((sim_wait / speed).clamp(0.01, 60.0))).await;
         let service = pick_service(&mut rng, &walk_in);
@@ -229,35 +289,59 @@ fn pick_service(rng: &mut Rng, walk_in: &[ServiceId]) -> ServiceId {
 }
 
 /// A simulated counter: call, wait for the customer, serve, finish; sometimes a no-show.
-async fn counter(api: HubClient, id: String, speed: f64, seed: u64) {
+/// It acts on the queue domain directly: it is the simulation, not a staff member.
+async fn counter(hub: Arc<Hub>, id: aula_protocol::CounterId, speed: f64, seed: u64) {
     let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ seed.wrapping_mul(0x9E37_79B9));
     let sim = |secs: f64| Duration::from_secs_f64((secs / speed).clamp(0.05, 600.0));
     loop {
-        match api.call_next(&id, vec![]).await {
+        match hub.queue.call_next(&id, &[]) {
             Ok(call) => {
                 let service_median = match call.service.as_str() {
-                    "neuvonta" => 4.0,
-                    "migri" => 20.0,
-                    "poliisi" => 9.0,
-                    _ => 7.0,
+                    "neuvonta" => 2.0,
+                    "migri" => 8.0,
+                    "poliisi" => 5.0,
+                    _ => 4.0,
                 };
-                tokio::time::sleep(sim(30.0 + rng.next_f64() * 60.0)).await;
+                tokio::time::sleep(sim(20.0 + rng.next_f64() * 40.0)).await;
                 if rng.next_f64() < 0.04 {
-                    let _ = api.counter_action(&id, "no-show").await;
+                    let _ = hub.queue.no_show(&id);
                     continue;
                 }
-                if api.counter_action(&id, "start").await.is_err() {
+                if hub.queue.start(&id).is_err() {
                     continue;
                 }
                 tokio::time::sleep(sim(rng.lognormal(service_median) * 60.0)).await;
-                let _ = api.counter_action(&id, "finish").await;
+                let _ = hub.queue.finish(&id);
             }
-            Err(e) => {
-                if e.code() == Some("counter_busy") {
-                    let _ = api.counter_action(&id, "no-show").await;
-                }
-                tokio::time::sleep(sim(20.0)).await;
+            Err(aula_hub::HubError::Engine(aula_engine::EngineError::CounterBusy { .. })) => {
+                let _ = hub.queue.no_show(&id);
+                tokio::time::sleep(sim(5.0)).await;
             }
+            Err(_) => tokio::time::sleep(sim(20.0)).await,
+        }
+    }
+}
+
+/// Makes the demo's staff accounts (kept if they exist) and a CLI token; returns the token
+/// (None when it exists from an earlier run: its secret was shown then).
+fn demo_staff(hub: &Hub) -> Option<String> {
+    let now = hub.now();
+    for (user, role, authority) in DEMO_ACCOUNTS {
+        let Ok(role) = aula_hub::staff::role_of(role, authority) else { continue };
+        // "taken" on a second run: the account is already there.
+        let _ = hub.staff.add_account(user, &role, "fi", DEMO_PASSWORD, now);
+    }
+    let name = format!("demo-cli-{}", now.timestamp());
+    hub.staff.add_token(&name, &aula_hub::staff::Role::Counter { authority: "poliisi".into() }, now).ok()
+}
+
+/// Every walk-in service open today from 00:00 to 24:00 (today's presence).
+fn open_all_day(hub: &Hub) {
+    let today = hub.queue.site_today();
+    let all_day = aula_engine::hours::parse_span("00:00-24:00").expect("a valid span");
+    for s in hub.queue.site().services.iter().filter(|s| s.walk_in) {
+        if let Err(e) = hub.queue.set_presence(&s.id, today, aula_engine::Presence::Hours(vec![all_day])) {
+            tracing::warn!(service = %s.id, error = %e, "could not open the service for the demo");
         }
     }
 }

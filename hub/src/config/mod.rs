@@ -184,7 +184,8 @@ impl RawConfig {
                     .map_err(|_| invalid("hub.public_http", "an address and port such as 0.0.0.0:8081", &p))?,
             ),
         };
-        if public_http == Some(http) {
+        // Port 0 lets the OS choose (tests): two such listeners never clash.
+        if public_http == Some(http) && http.port() != 0 {
             return Err(invalid("hub.public_http", "an address other than hub.http", &http_s));
         }
         let public_url = self.hub.public_url.unwrap_or_else(|| format!("http://{}", public_http.unwrap_or(http)));

@@ -8,8 +8,8 @@
 //! panic inside rolls back and becomes an error instead of leaving the transaction open.
 
 pub mod bookings;
+pub mod console;
 pub mod follow;
-pub mod views;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use aula_engine::TicketRef;
+use aula_engine::{Presence, TicketRef};
 use aula_hub::Hub;
 use aula_hub::help::Source;
 use aula_hub::staff::Permission;
@@ -35,6 +35,7 @@ pub fn routes() -> Router<Arc<Hub>> {
         .route("/lobby/cancel", post(cancel))
         .route("/lobby/message", post(send_message))
         .route("/lobby/announcement", post(announce))
+        .route("/lobby/presence", post(presence))
 }
 
 async fn view(State(hub): State<Arc<Hub>>, Extension(staff): Extension<Staff>, Query(o): Query<Outcome>) -> Response {
@@ -48,6 +49,7 @@ async fn view(State(hub): State<Arc<Hub>>, Extension(staff): Extension<Staff>, Q
     let help = hub.help.open().unwrap_or_default();
     let services = staff.principal.visible_services(&site);
     let qs = hub.queue.queue_state();
+    let today = hub.queue.site_today();
     let announcement = qs.announcement.clone().unwrap_or_default();
     let body = html! {
         (notice(o.error.as_deref(), o.done.as_deref()))
@@ -80,8 +82,39 @@ async fn view(State(hub): State<Arc<Hub>>, Extension(staff): Extension<Staff>, Q
                 details open[sv.waiting > 0] {
                     summary { strong { (sv.name.get(&lang)) } " (" (sv.prefix) ") · " (c.t("lobby.waiting")) " " (sv.waiting)
                         @if !sv.open_now { " · " (c.t("lobby.closed_now")) } }
-                    (waiting_table(&hub, &c, &hub.queue.waiting(std::slice::from_ref(&sv.id)), false))
+                    (waiting_table(&hub, &c, &hub.queue.waiting_list(std::slice::from_ref(&sv.id)), false, None))
                 }
+            }
+        }
+        section id="presence" data-region {
+            h2 { (c.t("lobby.presence")) }
+            table.list {
+                thead { tr { th scope="col" { (c.t("col.service")) } th scope="col" { (c.t("lobby.today")) } th scope="col" { (c.t("lobby.change")) } } }
+                tbody { @for sv in &qs.services {
+                    @let p = hub.queue.presence(&sv.id, today);
+                    tr {
+                        th scope="row" { (sv.name.get(&lang)) }
+                        td { @if !sv.open_today { (c.t("lobby.absent")) } @else {
+                            (sv.hours_today.iter().map(|sp| format!("{}–{}", sp.open.format("%H:%M"), sp.close.format("%H:%M"))).collect::<Vec<_>>().join(", "))
+                        }
+                        @if p != Presence::AsPlanned { " · " em { (c.t("lobby.changed")) } } }
+                        td {
+                            form.inline method="post" action="/lobby/presence" {
+                                (csrf(&c))
+                                input type="hidden" name="service" value=(sv.id);
+                                label for={ "p-" (sv.id) } class="sr" { (c.t("lobby.change")) }
+                                select id={ "p-" (sv.id) } name="presence" {
+                                    option value="planned" { (c.t("lobby.as_planned")) }
+                                    option value="absent" { (c.t("lobby.absent")) }
+                                    option value="hours" { (c.t("lobby.hours")) }
+                                }
+                                label for={ "h-" (sv.id) } class="sr" { (c.t("lobby.hours")) }
+                                input id={ "h-" (sv.id) } name="hours" size="11" placeholder="09:00-12:00";
+                                button type="submit" { (c.t("save")) }
+                            }
+                        }
+                    }
+                } }
             }
         }
         section id="tools" {
@@ -244,4 +277,36 @@ async fn announce(
 ) -> Response {
     let text = Localized::from_pairs(&[("fi", f.fi.trim()), ("sv", f.sv.trim()), ("en", f.en.trim())]);
     back(HERE, actions::announce(&hub, &staff, text).map(|_| String::new()).map_err(message))
+}
+
+#[derive(Deserialize)]
+struct PresenceForm {
+    service: String,
+    presence: String,
+    hours: Option<String>,
+}
+
+async fn presence(
+    State(hub): State<Arc<Hub>>,
+    Extension(staff): Extension<Staff>,
+    Form(f): Form<PresenceForm>,
+) -> Response {
+    let r = (|| {
+        let service = ServiceId::new(f.service.trim()).map_err(|e| e.to_string())?;
+        let p = match f.presence.as_str() {
+            "planned" => Presence::AsPlanned,
+            "absent" => Presence::Absent,
+            "hours" => {
+                let text = f.hours.as_deref().unwrap_or("");
+                let spans: Option<Vec<_>> = text.split(',').map(|s| aula_engine::hours::parse_span(s.trim())).collect();
+                match spans {
+                    Some(s) if !s.is_empty() => Presence::Hours(s),
+                    _ => return Err(format!("hours: expected spans like 09:00-12:00, 13:00-15:00, found {text:?}")),
+                }
+            }
+            other => return Err(format!("presence: expected planned, absent or hours, found {other:?}")),
+        };
+        actions::set_presence(&hub, &staff, &service, p).map(|_| String::new()).map_err(message)
+    })();
+    back(HERE, r)
 }
