@@ -6,7 +6,8 @@
 #   libfontconfig1-dev libfreetype-dev fonts-dejavu-core   Slint's text rendering (software renderer)
 #   mosquitto mosquitto-clients  the broker used in tests and in production
 #   dbus                         a private dbus-daemon for the D-Bus collector tests
-AULA_DEBIAN_PACKAGES=(build-essential pkg-config libfontconfig1-dev libfreetype-dev fonts-dejavu-core mosquitto mosquitto-clients dbus)
+#   chromium chromium-driver     the staff console's browser tests (headless, through WebDriver)
+AULA_DEBIAN_PACKAGES=(build-essential pkg-config libfontconfig1-dev libfreetype-dev fonts-dejavu-core mosquitto mosquitto-clients dbus chromium chromium-driver)
 
 aula_missing_packages() {
   local missing=()
