@@ -14,4 +14,5 @@ mod facility;
 mod feedback;
 mod poison;
 mod requests;
+mod screenshots;
 mod timers;

@@ -75,7 +75,7 @@ fn render(hub: &Hub, c: &Ctx<'_>, o: &Outcome, new_token: Option<(&str, &str)>) 
         }
         section id="accounts" {
             h2 { (c.t("admin.accounts")) }
-            table.list {
+            div.table-wrap { table.list {
                 thead { tr {
                     th scope="col" { (c.t("login.username")) } th scope="col" { (c.t("admin.role")) }
                     th scope="col" { (c.t("language")) } th scope="col" { (c.t("col.state")) } th scope="col" { "" }
@@ -100,7 +100,7 @@ fn render(hub: &Hub, c: &Ctx<'_>, o: &Outcome, new_token: Option<(&str, &str)>) 
                         }
                     }
                 } } }
-            }
+            } }
             h3 { (c.t("admin.add_account")) }
             form method="post" action="/admin/accounts" {
                 (csrf(c))
@@ -116,7 +116,7 @@ fn render(hub: &Hub, c: &Ctx<'_>, o: &Outcome, new_token: Option<(&str, &str)>) 
         }
         section id="tokens" {
             h2 { (c.t("admin.tokens")) }
-            table.list {
+            div.table-wrap { table.list {
                 thead { tr { th scope="col" { (c.t("admin.token_name")) } th scope="col" { (c.t("admin.role")) } th scope="col" { (c.t("admin.used")) } th scope="col" { "" } } }
                 tbody { @for t in &tokens { tr {
                     th scope="row" { (t.name) }
@@ -128,7 +128,7 @@ fn render(hub: &Hub, c: &Ctx<'_>, o: &Outcome, new_token: Option<(&str, &str)>) 
                         }
                     } }
                 } } }
-            }
+            } }
             h3 { (c.t("admin.add_token")) }
             form method="post" action="/admin/tokens" {
                 (csrf(c))

@@ -99,8 +99,8 @@ async fn sign_in(State(hub): State<Arc<Hub>>, Extension(staff): Extension<Staff>
 
 fn needs_flags(c: &Ctx<'_>, w: &aula_protocol::Needs) -> Markup {
     html! {
-        @if let Some(l) = &w.interpreter { span.flag title=(c.t("needs.interpreter")) { "🗣 " (l.as_str()) } " " }
-        @if w.accessibility { span.flag title=(c.t("needs.accessibility")) { "♿" } " " }
+        @if let Some(l) = &w.interpreter { span.flag { (c.t("needs.interpreter")) " " (l.as_str()) } " " }
+        @if w.accessibility { span.flag { (c.t("needs.accessibility")) } " " }
         @if w.reading_help { span.flag title=(c.t("needs.reading")) { (c.t("needs.reading")) } }
     }
 }
@@ -136,7 +136,7 @@ pub fn waiting_table(
     let tz = hub.queue.site_config().time_zone;
     html! {
         @if list.is_empty() { p.empty { (c.t("queue.empty")) } } @else {
-            table.list {
+            div.table-wrap { table.list {
                 thead { tr {
                     th scope="col" { (c.t("col.number")) }
                     @if show_service { th scope="col" { (c.t("col.service")) } }
@@ -169,7 +169,7 @@ pub fn waiting_table(
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }
@@ -323,8 +323,7 @@ async fn view(
             }
         }
     };
-    Html(page(&c, &format!("{} · {name}", c.t("nav.counter")), &["queue", "messages"], body).into_string())
-        .into_response()
+    Html(page(&c, &name, &["queue", "messages"], body).into_string()).into_response()
 }
 
 fn break_key(r: BreakReason) -> &'static str {

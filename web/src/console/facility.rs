@@ -95,14 +95,14 @@ async fn view(State(hub): State<Arc<Hub>>, Extension(staff): Extension<Staff>, Q
         }
         section id="devices" data-region {
             h2 { (c.t("facility.devices")) }
-            table.list {
+            div.table-wrap { table.list {
                 thead { tr {
                     th scope="col" { (c.t("col.device")) } th scope="col" { (c.t("col.state")) }
                     th scope="col" { (c.t("col.last_seen")) } th scope="col" { (c.t("col.health")) }
                     th scope="col" { (c.t("col.last_command")) }
                 } }
                 tbody { @for d in &devices { (device_row(&hub, &c, d)) } }
-            }
+            } }
             form method="post" action="/facility/command" {
                 (csrf(&c))
                 label for="d-device" { (c.t("col.device")) }

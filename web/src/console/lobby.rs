@@ -88,7 +88,7 @@ async fn view(State(hub): State<Arc<Hub>>, Extension(staff): Extension<Staff>, Q
         }
         section id="presence" data-region {
             h2 { (c.t("lobby.presence")) }
-            table.list {
+            div.table-wrap { table.list {
                 thead { tr { th scope="col" { (c.t("col.service")) } th scope="col" { (c.t("lobby.today")) } th scope="col" { (c.t("lobby.change")) } } }
                 tbody { @for sv in &qs.services {
                     @let p = hub.queue.presence(&sv.id, today);
@@ -115,7 +115,7 @@ async fn view(State(hub): State<Arc<Hub>>, Extension(staff): Extension<Staff>, Q
                         }
                     }
                 } }
-            }
+            } }
         }
         section id="tools" {
             h2 { (c.t("lobby.move")) }

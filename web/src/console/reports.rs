@@ -73,7 +73,7 @@ async fn view(
         }
         section id="feedback" {
             h2 { (c.t("reports.feedback")) }
-            table.list {
+            div.table-wrap { table.list {
                 thead { tr {
                     th scope="col" { (c.t("col.service")) } th scope="col" { (c.t("reports.answers")) }
                     th scope="col" { "CSAT %" } th scope="col" { "CES" } th scope="col" { "NPS" }
@@ -90,7 +90,7 @@ async fn view(
                         } }
                     }
                 }
-            }
+            } }
             @if scope.is_none() {
                 p { a href={ "/api/feedback/figures.csv?period=month&by=service&from=" (month.format("%Y-%m-%d")) } { (c.t("reports.csv")) } }
             }
