@@ -46,7 +46,12 @@
   }
 
   if (wanted.length && window.EventSource) {
-    var es = new EventSource("/events");
+    // Resume from the feed's id when this page was made (a fresh EventSource sends no
+    // Last-Event-ID), so an event between rendering and connecting is not missed.
+    var since = body.getAttribute("data-live-id");
+    var es = new EventSource("/events" + (since ? "?last=" + encodeURIComponent(since) : ""));
+    window.aulaLive.lastId = since;
+    es.onopen = function () { window.aulaLive.open = true; };
     es.addEventListener("change", function (e) {
       window.aulaLive.events++;
       window.aulaLive.lastId = e.lastEventId;

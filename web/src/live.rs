@@ -1,7 +1,8 @@
 //! `GET /events`: the live feed as server-sent events, for the console's pages. Each event
 //! carries its id (`id:`) and the area that changed (`data:`); a page that reconnects sends
-//! the last id it saw (`Last-Event-ID`, which browsers do by themselves) and gets exactly the
-//! events it missed, in order, then the live stream; if it missed more than the feed keeps
+//! the last id it saw (`Last-Event-ID`, which browsers do by themselves; on its first
+//! connection the id it was rendered at, `?last=`) and gets exactly the events it missed, in
+//! order, then the live stream; if it missed more than the feed keeps
 //! (or the hub restarted), it gets one `reload` event and reloads the whole page.
 
 use std::convert::Infallible;
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use aula_hub::Hub;
 use aula_hub::changes::{CatchUp, LiveEvent};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -20,8 +21,19 @@ fn event(e: LiveEvent) -> Event {
     Event::default().id(e.id.to_string()).event("change").data(e.what.as_str())
 }
 
-pub async fn events(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Response {
-    let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Since {
+    /// The feed id the page was rendered at (a fresh connection has no Last-Event-ID yet).
+    last: Option<u64>,
+}
+
+pub async fn events(State(hub): State<Arc<Hub>>, headers: HeaderMap, Query(q): Query<Since>) -> Response {
+    // On a reconnect the browser's Last-Event-ID is newer than the page's render id.
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or(q.last);
     let (catch_up, mut rx) = hub.live.subscribe(last);
     let (tx, out) = tokio::sync::mpsc::channel::<Event>(64);
     // The last id this page has, so a reload tells it where to resume.

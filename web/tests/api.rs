@@ -11,7 +11,7 @@ use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_flow_errors_announcement_and_follow_page() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = TestHub::start(hub_config(dir.path(), &external(broker.port))).await;
     // The counter expert of vero acts at counter 1 (vero, kela); the advisor issues numbers

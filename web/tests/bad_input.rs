@@ -11,7 +11,7 @@ use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_kind_of_bad_input_is_counted_and_the_hub_keeps_serving() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = TestHub::start(hub_config(dir.path(), &external(broker.port))).await;
     let mut kiosk = Device::connect(broker.port, "kiosk-1").await;

@@ -35,7 +35,7 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        wait_port(port);
+        wait_port(port, true, std::time::Duration::from_secs(10), "chromedriver");
         Browser { port, child, _profiles: Vec::new() }
     }
 

@@ -50,7 +50,7 @@ async fn help(kiosk: &mut Device) -> ReplyResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_lands_on_its_page_and_sees_only_what_it_may() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = hub_with_staff(&broker, dir.path()).await;
     let mut browser = Browser::start();
@@ -103,7 +103,7 @@ async fn each_role_lands_on_its_page_and_sees_only_what_it_may() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_from_the_counter_page_reaches_the_walls_queue_state() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = hub_with_staff(&broker, dir.path()).await;
     let mut kiosk = Device::connect(broker.port, "kiosk-1").await;
@@ -113,10 +113,10 @@ async fn a_call_from_the_counter_page_reaches_the_walls_queue_state() {
     login(&c, &base(&hub), "vero1", PW).await;
     c.goto(&format!("{}/counter/1", base(&hub))).await.unwrap();
     click_button(&c, "Open the counter").await;
-    until("the counter opened", Duration::from_secs(5), async || text(&c).await.contains("You serve now")).await;
+    until("the counter opened", Duration::from_secs(15), async || text(&c).await.contains("You serve now")).await;
     // The keyboard shortcut N is "call next".
     c.find(Locator::Css("body")).await.unwrap().send_keys("n").await.unwrap();
-    until("the number shown as called", Duration::from_secs(5), async || {
+    until("the number shown as called", Duration::from_secs(15), async || {
         c.find(Locator::Css("#now .number")).await.is_ok_and(|_| true)
     })
     .await;
@@ -137,7 +137,7 @@ async fn a_call_from_the_counter_page_reaches_the_walls_queue_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_reaches_the_advisors_open_page_live_and_the_kiosk_is_told_the_truth() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = hub_with_staff(&broker, dir.path()).await;
     let mut kiosk = Device::connect(broker.port, "kiosk-1").await;
@@ -147,15 +147,15 @@ async fn help_reaches_the_advisors_open_page_live_and_the_kiosk_is_told_the_trut
     let mut browser = Browser::start();
     let c = browser.window(1024, 768).await;
     login(&c, &base(&hub), "advisor", PW).await;
-    until("the lobby page", Duration::from_secs(5), async || c.current_url().await.unwrap().path() == "/lobby").await;
+    until("the lobby page", Duration::from_secs(15), async || c.current_url().await.unwrap().path() == "/lobby").await;
     // A marker that a reload would wipe: the update must come through the live feed.
     c.execute("window.aulaMarker = 42; return 1;", vec![]).await.unwrap();
-    until("the page's live feed connected", Duration::from_secs(5), async || {
-        c.execute("return window.aulaLive && window.aulaLive.lastId ? 1 : 0;", vec![]).await.unwrap() == 1
+    until("the page's live feed connected", Duration::from_secs(15), async || {
+        c.execute("return window.aulaLive && window.aulaLive.open ? 1 : 0;", vec![]).await.unwrap() == 1
     })
     .await;
     assert_eq!(help(&mut kiosk).await, ReplyResult::HelpComing, "an advisor is signed in");
-    until("two requests on the open page", Duration::from_secs(5), async || {
+    until("two requests on the open page", Duration::from_secs(15), async || {
         c.find_all(Locator::Css("li.help")).await.unwrap().len() == 2
     })
     .await;
@@ -163,9 +163,9 @@ async fn help_reaches_the_advisors_open_page_live_and_the_kiosk_is_told_the_trut
     assert_eq!(marker, 42, "the page was updated in place, not reloaded");
 
     click_button(&c, "On my way").await;
-    until("acknowledged", Duration::from_secs(5), async || text(&c).await.contains("coming: advisor")).await;
+    until("acknowledged", Duration::from_secs(15), async || text(&c).await.contains("coming: advisor")).await;
     click_button(&c, "Resolved").await;
-    until("one left", Duration::from_secs(5), async || c.find_all(Locator::Css("li.help")).await.unwrap().len() == 1)
+    until("one left", Duration::from_secs(15), async || c.find_all(Locator::Css("li.help")).await.unwrap().len() == 1)
         .await;
     let recent = hub.hub.help.recent(10).unwrap();
     let done = recent.iter().find(|h| h.resolved_at.is_some()).expect("one resolved");
@@ -176,7 +176,7 @@ async fn help_reaches_the_advisors_open_page_live_and_the_kiosk_is_told_the_trut
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_advisors_message_reaches_the_counter_which_returns_the_no_show() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = hub_with_staff(&broker, dir.path()).await;
     let mut kiosk = Device::connect(broker.port, "kiosk-1").await;
@@ -186,11 +186,11 @@ async fn the_advisors_message_reaches_the_counter_which_returns_the_no_show() {
     login(&counter, &base(&hub), "vero1", PW).await;
     counter.goto(&format!("{}/counter/1", base(&hub))).await.unwrap();
     click_button(&counter, "Open the counter").await;
-    until("opened", Duration::from_secs(5), async || text(&counter).await.contains("You serve now")).await;
+    until("opened", Duration::from_secs(15), async || text(&counter).await.contains("You serve now")).await;
     click_button(&counter, "Call next").await;
-    until("called", Duration::from_secs(5), async || text(&counter).await.contains("called")).await;
+    until("called", Duration::from_secs(15), async || text(&counter).await.contains("called")).await;
     click_button(&counter, "No-show").await;
-    until("no-show listed", Duration::from_secs(5), async || text(&counter).await.contains("Back in the queue")).await;
+    until("no-show listed", Duration::from_secs(15), async || text(&counter).await.contains("Back in the queue")).await;
 
     // The advisor, on another screen, tells the counter the customer is here.
     let advisor = browser.window(1024, 768).await;
@@ -198,12 +198,12 @@ async fn the_advisors_message_reaches_the_counter_which_returns_the_no_show() {
     advisor.find(Locator::Id("g-number")).await.unwrap().send_keys(&number.to_string()).await.unwrap();
     advisor.find(Locator::Id("g-text")).await.unwrap().send_keys("is here, missed the call").await.unwrap();
     click_button(&advisor, "Send").await;
-    until("the message on the counter's open page", Duration::from_secs(5), async || {
+    until("the message on the counter's open page", Duration::from_secs(15), async || {
         text(&counter).await.contains("is here, missed the call")
     })
     .await;
     click_button(&counter, "Back in the queue").await;
-    until("waiting again", Duration::from_secs(5), async || {
+    until("waiting again", Duration::from_secs(15), async || {
         hub.hub
             .queue
             .waiting_list(&[])
@@ -216,7 +216,7 @@ async fn the_advisors_message_reaches_the_counter_which_returns_the_no_show() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_facility_hosts_test_print_comes_back_with_its_result() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = hub_with_staff(&broker, dir.path()).await;
     // A device that answers commands as the agent's executor does.
@@ -234,7 +234,8 @@ async fn the_facility_hosts_test_print_comes_back_with_its_result() {
     let mut browser = Browser::start();
     let c = browser.window(390, 844).await; // a phone
     login(&c, &base(&hub), "host", PW).await;
-    until("facility page", Duration::from_secs(5), async || c.current_url().await.unwrap().path() == "/facility").await;
+    until("facility page", Duration::from_secs(15), async || c.current_url().await.unwrap().path() == "/facility")
+        .await;
     click_button(&c, "Send").await; // the first device, the first command: test print
     let mut device = device;
     let cmd = device.next_on(&Topic::DeviceCmd(device.id.clone())).await;
@@ -243,7 +244,7 @@ async fn the_facility_hosts_test_print_comes_back_with_its_result() {
     let result =
         Envelope::new(DeviceEvent::CommandResult { command: "test_print".into(), ok: true, detail: "printed".into() });
     device.publish_raw(&t.topic(&Topic::DeviceEvent(device.id.clone())), result.encode()).await;
-    until("the result on the open page", Duration::from_secs(5), async || {
+    until("the result on the open page", Duration::from_secs(15), async || {
         text(&c).await.contains("test_print: ✓ printed")
     })
     .await;
@@ -252,14 +253,14 @@ async fn the_facility_hosts_test_print_comes_back_with_its_result() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn todays_presence_reaches_the_kiosks_service_list() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = hub_with_staff(&broker, dir.path()).await;
     let mut kiosk = Device::connect(broker.port, "kiosk-1").await;
     let mut browser = Browser::start();
     let c = browser.window(1024, 768).await;
     login(&c, &base(&hub), "advisor", PW).await;
-    until("lobby", Duration::from_secs(5), async || c.current_url().await.unwrap().path() == "/lobby").await;
+    until("lobby", Duration::from_secs(15), async || c.current_url().await.unwrap().path() == "/lobby").await;
     c.find(Locator::Css("#p-kela option[value=absent]")).await.unwrap().click().await.unwrap();
     let form = c.find(Locator::Css("#p-kela")).await.unwrap();
     let form = form.find(Locator::XPath("./ancestor::form")).await.unwrap();
@@ -281,13 +282,13 @@ async fn todays_presence_reaches_the_kiosks_service_list() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_posts_wrong_passwords_and_the_public_listener_are_refused() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = hub_with_staff(&broker, dir.path()).await;
     let mut browser = Browser::start();
     let c = browser.window(1024, 768).await;
     login(&c, &base(&hub), "advisor", PW).await;
-    until("lobby", Duration::from_secs(5), async || c.current_url().await.unwrap().path() == "/lobby").await;
+    until("lobby", Duration::from_secs(15), async || c.current_url().await.unwrap().path() == "/lobby").await;
 
     // A page of another site posting a form to the hub in the signed-in browser: the
     // SameSite=Strict cookie is not sent, so nothing happens but a login page.

@@ -19,7 +19,7 @@ use chrono::{NaiveDate, NaiveTime};
 use rumqttc::{AsyncClient, LastWill, MqttOptions, QoS};
 use serde_json::Value;
 
-use crate::support::{Mosquitto, Role, TestHub, external, topics};
+use crate::support::{Role, TestHub, broker, external, topics};
 
 /// Weekdays 08:00–16:30: closed at night, so the simulated clock below is out of hours.
 fn site_toml() -> String {
@@ -149,7 +149,7 @@ async fn wait_active(hub: &TestHub, want: &[&str]) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_night_at_the_drop_box_gives_the_expected_ledger_alerts_and_webhooks() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let hook = receiver(2).await;
     let dir = tempfile::tempdir().unwrap();
     let hub = TestHub::start(config(dir.path(), broker.port, &hook.url, night_clock())).await;
@@ -240,7 +240,7 @@ async fn a_night_at_the_drop_box_gives_the_expected_ledger_alerts_and_webhooks()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vanished_device_is_offline_through_its_last_will_and_printer_alerts_follow_health() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let hook = receiver(0).await;
     let dir = tempfile::tempdir().unwrap();
     let hub = TestHub::start(config(dir.path(), broker.port, &hook.url, Clock::system())).await;

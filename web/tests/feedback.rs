@@ -16,7 +16,7 @@ type Brief<'a> = (&'a str, u64, Option<f64>, Option<f64>, Option<f64>, u64, u64)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn surveys_published_answers_counted_once_figures_and_csv_served() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("surveys.toml"), fixture::SURVEYS_TOML).unwrap();
     let hub_keys = "surveys = \"surveys.toml\"\nfeedback_limit = { answers = 2, per_s = 60 }\n";

@@ -23,7 +23,7 @@ fn offline(device: &Device, number: &str, issued_at: DateTime<Utc>) -> Envelope<
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_absurd_issue_time_is_refused_and_the_hub_keeps_every_number_once() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let config = hub_config(dir.path(), &external(broker.port));
     let hub = TestHub::start(config.clone()).await;

@@ -9,7 +9,7 @@ use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tickets_have_consecutive_numbers_and_a_resend_gets_the_same_ticket() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = TestHub::start(hub_config(dir.path(), &external(broker.port))).await;
     let mut kiosk = Device::connect(broker.port, "kiosk-1").await;
@@ -40,7 +40,7 @@ async fn tickets_have_consecutive_numbers_and_a_resend_gets_the_same_ticket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_counter_call_from_the_api_is_published_as_a_call_and_a_new_retained_state() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let hub = TestHub::start(hub_config(dir.path(), &external(broker.port))).await;
     let mut kiosk = Device::connect(broker.port, "kiosk-1").await;

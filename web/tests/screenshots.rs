@@ -21,7 +21,7 @@ const PW: &str = "correct horse battery";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_console_view_renders_on_desktop_and_phone_in_finnish_and_english() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let broker_and_box = format!("{}\n[[dropbox]]\nid = \"lobby\"\nemptying = [\"16:15\"]\n", external(broker.port));
     let hub = TestHub::start(hub_config_with(dir.path(), &broker_and_box, "")).await;

@@ -1,9 +1,8 @@
-//! Fixtures: a private Mosquitto on a free port (killed by PID on drop), a hub in-process on
-//! a temp dir, and a device client that sends requests and waits for replies.
+//! Fixtures: a private Mosquitto (the test kit's), a hub in-process on a temp dir with role
+//! tokens, and a device client that sends requests and waits for replies.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aula_hub::Hub;
@@ -17,57 +16,16 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+pub use aula_testkit::{free_port, wait_port};
+
+/// A private Mosquitto from the test kit (killed on drop; fails with the install line when
+/// `mosquitto` is missing). Queues up to 100k messages per persistent session: the default
+/// 1000 would drop messages queued while the hub is away.
+pub fn broker() -> Mosquitto {
+    Mosquitto::builder().max_queued_messages(100_000).start()
 }
 
-pub fn wait_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("nothing listens on port {port}");
-}
-
-/// A private Mosquitto. Queues up to 100k messages per persistent session (the default
-/// 1000 would drop messages queued while the hub is away).
-pub struct Mosquitto {
-    pub port: u16,
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Mosquitto {
-    pub fn start() -> Mosquitto {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let conf = dir.path().join("mosquitto.conf");
-        std::fs::write(
-            &conf,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 100000\npersistence false\n"),
-        )
-        .unwrap();
-        let child = Command::new("mosquitto")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mosquitto is installed (apt-get install mosquitto)");
-        wait_port(port);
-        Mosquitto { port, child, _dir: dir }
-    }
-}
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub use aula_testkit::Mosquitto;
 
 /// Writes the test site and a hub.toml into `dir`; `broker` is the `[broker]` or
 /// `[embedded_broker]` section.

@@ -10,7 +10,7 @@ use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_called_customer_who_never_comes_becomes_a_no_show_and_the_wall_is_told() {
-    let broker = Mosquitto::start();
+    let broker = broker();
     let dir = tempfile::tempdir().unwrap();
     let mut config = hub_config(dir.path(), &external(broker.port));
     config.clock = Clock::simulated(chrono::Utc::now(), 600.0);

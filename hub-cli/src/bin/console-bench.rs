@@ -95,8 +95,7 @@ async fn page(
     area: &'static str,
     seen: Arc<Mutex<Vec<(String, Instant)>>>,
 ) {
-    let Ok(mut r) =
-        http.get(format!("{base}/events")).header("cookie", format!("aula_session={cookie}")).send().await
+    let Ok(mut r) = http.get(format!("{base}/events")).header("cookie", format!("aula_session={cookie}")).send().await
     else {
         return;
     };
@@ -109,7 +108,8 @@ async fn page(
             if data != area {
                 continue;
             }
-            let page = http.get(format!("{base}{path}")).header("cookie", format!("aula_session={cookie}")).send().await;
+            let page =
+                http.get(format!("{base}{path}")).header("cookie", format!("aula_session={cookie}")).send().await;
             if let Ok(p) = page
                 && let Ok(body) = p.text().await
             {
@@ -207,8 +207,19 @@ async fn main() -> anyhow::Result<()> {
     // Enough numbers for every call of the run.
     let total_calls = (args.rate as u64 * args.seconds) as usize;
     for _ in 0..total_calls + 10 {
-        let req = request(RequestKind::IssueTicket { service: ServiceId::new("vero")?, needs: Needs::default(), offline: None });
-        kiosk.publish(topics.topic(&Topic::HubRequest(aula_protocol::Verb::IssueTicket)), QoS::AtLeastOnce, false, req.encode()).await?;
+        let req = request(RequestKind::IssueTicket {
+            service: ServiceId::new("vero")?,
+            needs: Needs::default(),
+            offline: None,
+        });
+        kiosk
+            .publish(
+                topics.topic(&Topic::HubRequest(aula_protocol::Verb::IssueTicket)),
+                QoS::AtLeastOnce,
+                false,
+                req.encode(),
+            )
+            .await?;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
 
@@ -253,7 +264,14 @@ async fn main() -> anyhow::Result<()> {
             let req = request(RequestKind::Help);
             let id = req.id.to_string();
             helps.push((Instant::now(), id));
-            kiosk.publish(topics.topic(&Topic::HubRequest(aula_protocol::Verb::Help)), QoS::AtLeastOnce, false, req.encode()).await?;
+            kiosk
+                .publish(
+                    topics.topic(&Topic::HubRequest(aula_protocol::Verb::Help)),
+                    QoS::AtLeastOnce,
+                    false,
+                    req.encode(),
+                )
+                .await?;
         }
         step += 1;
         rss_peak = rss_peak.max(rss_kb(hub.0.id()));
@@ -267,7 +285,11 @@ async fn main() -> anyhow::Result<()> {
     let mut published = Vec::new();
     for (t0, _, number) in &actions {
         if let Some((_, at)) = states.iter().find(|(qs, at)| {
-            at >= t0 && qs.counters.iter().any(|c| c.id.as_str() == "1" && c.current.as_ref().is_some_and(|n| n.to_string() == *number))
+            at >= t0
+                && qs
+                    .counters
+                    .iter()
+                    .any(|c| c.id.as_str() == "1" && c.current.as_ref().is_some_and(|n| n.to_string() == *number))
         }) {
             published.push(at.duration_since(*t0).as_secs_f64() * 1000.0);
         }
@@ -327,7 +349,11 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("| figure | p50 | p99 | target |");
     println!("|---|---|---|---|");
-    println!("| counter action answered (HTTP) | {:.1} ms | {:.1} ms | |", pct(&mut answered, 0.5), pct(&mut answered, 0.99));
+    println!(
+        "| counter action answered (HTTP) | {:.1} ms | {:.1} ms | |",
+        pct(&mut answered, 0.5),
+        pct(&mut answered, 0.99)
+    );
     println!(
         "| click → queue state published ({} of {} calls seen) | {:.1} ms | {:.1} ms | p99 < 150 ms |",
         published.len(),
@@ -347,7 +373,16 @@ async fn main() -> anyhow::Result<()> {
         pct(&mut help_seen, 0.5),
         pct(&mut help_seen, 0.99)
     );
-    println!("| login (Argon2id m=19 MiB, t=2, p=1) | {:.0} ms | {:.0} ms | |", pct(&mut logins, 0.5), pct(&mut logins, 0.99));
-    println!("| hub RSS, {} live pages: idle / peak under load | {:.1} MB / {:.1} MB | | |", args.pages, rss_idle as f64 / 1024.0, rss_peak as f64 / 1024.0);
+    println!(
+        "| login (Argon2id m=19 MiB, t=2, p=1) | {:.0} ms | {:.0} ms | |",
+        pct(&mut logins, 0.5),
+        pct(&mut logins, 0.99)
+    );
+    println!(
+        "| hub RSS, {} live pages: idle / peak under load | {:.1} MB / {:.1} MB | | |",
+        args.pages,
+        rss_idle as f64 / 1024.0,
+        rss_peak as f64 / 1024.0
+    );
     Ok(())
 }

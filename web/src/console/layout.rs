@@ -16,6 +16,9 @@ pub struct Ctx<'a> {
     pub lang: &'a str,
     /// The site's name in the page language.
     pub site: String,
+    /// The live feed's last event id when the page was made: the page's live script resumes
+    /// from here, so nothing that happens between rendering and connecting is missed.
+    pub live_id: u64,
 }
 
 impl Ctx<'_> {
@@ -73,7 +76,7 @@ pub fn page(ctx: &Ctx<'_>, title: &str, live: &[&str], body: Markup) -> Markup {
                 // Without JavaScript the page still works: it reloads itself.
                 noscript { meta http-equiv="refresh" content="30"; }
             }
-            body data-live=(live.join(" ")) data-csrf=(ctx.staff.csrf()) {
+            body data-live=(live.join(" ")) data-live-id=(ctx.live_id) data-csrf=(ctx.staff.csrf()) {
                 header.top {
                     span.site { (ctx.site) }
                     nav aria-label=(ctx.t("nav.label")) {

@@ -108,7 +108,7 @@ pub fn ctx<'a>(hub: &Hub, staff: &'a Staff) -> Ctx<'a> {
         .name
         .get(&aula_protocol::Lang::new(lang).unwrap_or_else(|_| aula_protocol::Lang::fi()))
         .to_owned();
-    Ctx { staff, lang, site }
+    Ctx { staff, lang, site, live_id: hub.live.last_id() }
 }
 
 /// A page, or only its `<main>` when the live script asks for a fragment.
